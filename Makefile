@@ -1,0 +1,23 @@
+# Pure-Go build: the embedded Temporal server and the SQLite driver need no cgo.
+export CGO_ENABLED := 0
+export GOTOOLCHAIN := local
+
+.PHONY: dev test build replay-histories bench
+
+# Everything in one process on embedded defaults: http://127.0.0.1:8080
+dev:
+	go run ./cmd/securebase dev
+
+# vet, then every test: workflow, activity and model tests on PostgreSQL and
+# SQLite, end-to-end API tests on the embedded Temporal server.
+test:
+	go vet ./...
+	go test -count=1 -timeout 40m ./...
+
+build:
+	go build -o bin/securebase ./cmd/securebase
+
+# Re-record the workflow histories the replay test replays (after a
+# deliberate, versioned change to a workflow).
+replay-histories:
+	go test ./worker -run TestRecordHistories -record-histories -count=1

@@ -1,0 +1,147 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/securebase/securebase/workflows"
+)
+
+// Problem names one thing wrong with a request.
+type Problem = workflows.FieldProblem
+
+// ErrorBody is every error response: a sentence, and the fields at fault.
+type ErrorBody struct {
+	Error    string    `json:"error"`
+	Problems []Problem `json:"problems,omitempty"`
+}
+
+// httpError carries a status and body up to the handler wrapper.
+type httpError struct {
+	status int
+	body   ErrorBody
+}
+
+func (e *httpError) Error() string { return e.body.Error }
+
+func fail(status int, msg string, problems ...Problem) error {
+	return &httpError{status: status, body: ErrorBody{Error: msg, Problems: problems}}
+}
+
+func badRequest(field, problem string) error {
+	return fail(http.StatusBadRequest, field+": "+problem, Problem{Field: field, Problem: problem})
+}
+
+func notFound(what string) error { return fail(http.StatusNotFound, what+" not found") }
+
+// unprocessable reports every field problem found at once.
+func unprocessable(problems []Problem) error {
+	msgs := make([]string, len(problems))
+	for i, p := range problems {
+		msgs[i] = p.Field + ": " + p.Problem
+	}
+	return fail(http.StatusUnprocessableEntity, strings.Join(msgs, "; "), problems...)
+}
+
+// handle adapts a handler that returns (status, body, error) to gin, so every
+// error leaves by one path with one JSON shape.
+func (s *Server) handle(fn func(c *gin.Context) (int, any, error)) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		status, body, err := fn(c)
+		if err != nil {
+			he := toHTTP(err)
+			if he.status >= 500 && s.Log != nil {
+				s.Log.Error("request failed", "route", c.FullPath(), "status", he.status, "error", err)
+			}
+			c.AbortWithStatusJSON(he.status, he.body)
+			return
+		}
+		c.JSON(status, body)
+	}
+}
+
+// toHTTP maps the errors a handler meets to a status: refused updates by the
+// type the workflow gave them, Temporal being away to 503.
+func toHTTP(err error) *httpError {
+	var he *httpError
+	if errors.As(err, &he) {
+		return he
+	}
+	var app *temporal.ApplicationError
+	if errors.As(err, &app) {
+		var p Problem
+		_ = app.Details(&p)
+		switch app.Type() {
+		case workflows.ErrInvalid:
+			return &httpError{http.StatusUnprocessableEntity, ErrorBody{Error: app.Message(), Problems: []Problem{p}}}
+		case workflows.ErrConflict:
+			return &httpError{http.StatusConflict, ErrorBody{Error: app.Message(), Problems: []Problem{p}}}
+		}
+	}
+	var notFound *serviceerror.NotFound
+	if errors.As(err, &notFound) {
+		return &httpError{http.StatusNotFound, ErrorBody{Error: notFound.Message}}
+	}
+	if isUnavailable(err) {
+		return &httpError{http.StatusServiceUnavailable, ErrorBody{Error: "the workflow service is unavailable; try again"}}
+	}
+	return &httpError{http.StatusInternalServerError, ErrorBody{Error: "internal error"}}
+}
+
+func isUnavailable(err error) bool {
+	var unavailable *serviceerror.Unavailable
+	var deadline *serviceerror.DeadlineExceeded
+	return errors.As(err, &unavailable) || errors.As(err, &deadline) ||
+		errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled)
+}
+
+// maxBody bounds every request body: no request here needs more.
+const maxBody = 64 << 10
+
+// decode reads a JSON body strictly: unknown fields, trailing data, wrong
+// types and oversized bodies are 400s naming the field.
+func decode(c *gin.Context, into any) error {
+	dec := json.NewDecoder(http.MaxBytesReader(c.Writer, c.Request.Body, maxBody))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(into); err != nil {
+		return decodeError(err)
+	}
+	if dec.More() {
+		return badRequest("body", "has more than one JSON value")
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return badRequest("body", "has data after the JSON object")
+	}
+	return nil
+}
+
+func decodeError(err error) error {
+	var syntax *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	var tooBig *http.MaxBytesError
+	switch {
+	case errors.Is(err, io.EOF):
+		return badRequest("body", "is empty; a JSON object is required")
+	case errors.As(err, &syntax):
+		return badRequest("body", fmt.Sprintf("is not valid JSON at byte %d", syntax.Offset))
+	case errors.As(err, &typ):
+		return badRequest(typ.Field, fmt.Sprintf("must be a %s, not a JSON %s", typ.Type, typ.Value))
+	case errors.As(err, &tooBig):
+		return fail(http.StatusRequestEntityTooLarge, fmt.Sprintf("body is larger than %d bytes", tooBig.Limit))
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		field := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+		return badRequest(field, "is not a field of this request")
+	}
+	// A field's own UnmarshalJSON (a date) failed: the decoder does not name
+	// the field, so the message carries it.
+	return badRequest("body", err.Error())
+}

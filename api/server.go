@@ -1,0 +1,70 @@
+// Package api is the HTTP face of securebase: the only package that imports
+// gin. Handlers validate, then start, update or query lifecycles; lists are
+// read from the database projection the activities write.
+package api
+
+import (
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"go.temporal.io/sdk/client"
+	"gorm.io/gorm"
+
+	"github.com/securebase/securebase/policy"
+)
+
+// Server holds what the handlers need.
+type Server struct {
+	Temporal client.Client
+	DB       *gorm.DB
+	Packs    *policy.Registry
+	Log      *slog.Logger
+	// Wait bounds how long a request waits on a workflow (start, update, query).
+	Wait time.Duration
+}
+
+// Handler builds the routes.
+func (s *Server) Handler() http.Handler {
+	if s.Wait == 0 {
+		s.Wait = 30 * time.Second
+	}
+	gin.SetMode(gin.ReleaseMode)
+	r := gin.New()
+	r.Use(gin.Recovery(), s.logRequests)
+	r.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
+	v1 := r.Group("/api/v1")
+	v1.POST("/staff", s.handle(s.onboard))
+	v1.GET("/staff/:id", s.handle(s.getStaff))
+	v1.GET("/staff/:id/schedule", s.handle(s.getSchedule))
+	v1.GET("/staff/:id/sessions", s.handle(s.listSessions))
+	v1.GET("/staff/:id/notifications", s.handle(s.listNotifications))
+	v1.POST("/staff/:id/sessions", s.handle(s.recordSession))
+	v1.POST("/staff/:id/asye/reviews", s.handle(s.recordReview))
+	v1.POST("/staff/:id/asye/pauses", s.handle(s.pause))
+	v1.POST("/staff/:id/asye/resumptions", s.handle(s.resume))
+	v1.POST("/staff/:id/asye/extensions", s.handle(s.extend))
+	v1.POST("/staff/:id/asye/outcome", s.handle(s.recordOutcome))
+	r.NoRoute(func(c *gin.Context) {
+		c.JSON(http.StatusNotFound, ErrorBody{Error: "no such endpoint: " + c.Request.Method + " " + c.Request.URL.Path})
+	})
+	return r
+}
+
+func (s *Server) logRequests(c *gin.Context) {
+	start := time.Now()
+	c.Next()
+	if s.Log != nil {
+		s.Log.Info("request", "method", c.Request.Method, "route", c.FullPath(), "status", c.Writer.Status(), "duration", time.Since(start))
+	}
+}
+
+// actor is who is acting. Until tokens arrive it is the X-Actor header; it is
+// never read from a request body.
+func actor(c *gin.Context) string {
+	if a := c.GetHeader("X-Actor"); a != "" {
+		return a
+	}
+	return "anonymous"
+}

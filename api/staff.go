@@ -1,0 +1,307 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"regexp"
+	"slices"
+
+	"github.com/gin-gonic/gin"
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/sdk/client"
+
+	"github.com/securebase/securebase/activities"
+	"github.com/securebase/securebase/models"
+	"github.com/securebase/securebase/policy"
+	"github.com/securebase/securebase/workflows"
+)
+
+// Roles a member of staff can be onboarded with.
+var Roles = []string{
+	"nqsw", "social_worker", "student", "advanced_practitioner", "team_manager",
+	"senior_manager", "cp_chair", "iro", "lado", "residential_worker", "agency_residential_worker",
+}
+
+// rolesWithoutSupervisor sit at the top of a service's line: nobody in
+// securebase supervises them.
+var rolesWithoutSupervisor = []string{"senior_manager"}
+
+// idPattern bounds every business id: it becomes part of a workflow ID.
+var idPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
+
+// StaffRequest is HR's onboarding of a new starter.
+type StaffRequest struct {
+	ID           string `json:"id"`
+	Name         string `json:"name"`
+	Authority    string `json:"authority"`
+	Team         string `json:"team"`
+	Role         string `json:"role"`
+	SupervisorID string `json:"supervisor_id"`
+	StartDate    string `json:"start_date"`
+}
+
+// StaffResponse is a staff record with the lifecycles it has.
+type StaffResponse struct {
+	ID           string   `json:"id"`
+	Name         string   `json:"name"`
+	Authority    string   `json:"authority"`
+	Team         string   `json:"team"`
+	Role         string   `json:"role"`
+	SupervisorID string   `json:"supervisor_id,omitempty"`
+	StartDate    string   `json:"start_date"`
+	Status       string   `json:"status"`
+	PackVersion  string   `json:"pack_version"`
+	Workflows    []string `json:"workflows"`
+}
+
+func staffResponse(st *models.Staff) StaffResponse {
+	r := StaffResponse{
+		ID: st.ID, Name: st.Name, Authority: st.Authority, Team: st.Team, Role: st.Role,
+		StartDate: st.StartDate, Status: st.Status, PackVersion: st.PackVersion, Workflows: []string{},
+	}
+	if st.SupervisorID != nil {
+		r.SupervisorID = *st.SupervisorID
+	}
+	if st.Role == "nqsw" {
+		r.Workflows = append(r.Workflows, workflows.ID(workflows.KindASYE, st.ID))
+	}
+	return r
+}
+
+// validate checks the request alone and returns every problem, plus the
+// start date and the pack in force on it.
+func (s *Server) validateStaff(req StaffRequest) (policy.Date, *policy.Pack, []Problem) {
+	var probs []Problem
+	add := func(field, problem string) { probs = append(probs, Problem{Field: field, Problem: problem}) }
+	if req.ID == "" {
+		add("id", "is required")
+	} else if !idPattern.MatchString(req.ID) {
+		add("id", "must be 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit")
+	}
+	if req.Name == "" {
+		add("name", "is required")
+	} else if len(req.Name) > 200 {
+		add("name", "is longer than 200 characters")
+	}
+	if req.Team == "" {
+		add("team", "is required")
+	} else if !idPattern.MatchString(req.Team) {
+		add("team", "must be 1-64 letters, digits, '.', '_' or '-'")
+	}
+	if req.Role == "" {
+		add("role", "is required")
+	} else if !slices.Contains(Roles, req.Role) {
+		add("role", fmt.Sprintf("%q is not one of %v", req.Role, Roles))
+	}
+	needsSupervisor := !slices.Contains(rolesWithoutSupervisor, req.Role)
+	switch {
+	case req.SupervisorID == "" && needsSupervisor:
+		add("supervisor_id", "is required")
+	case req.SupervisorID != "" && !idPattern.MatchString(req.SupervisorID):
+		add("supervisor_id", "is not a valid staff id")
+	case req.SupervisorID != "" && req.SupervisorID == req.ID:
+		add("supervisor_id", "a member of staff cannot supervise themselves")
+	}
+	var start policy.Date
+	if req.StartDate == "" {
+		add("start_date", "is required")
+	} else if d, err := policy.ParseDate(req.StartDate); err != nil {
+		add("start_date", err.Error())
+	} else {
+		start = d
+	}
+	var pack *policy.Pack
+	if req.Authority == "" {
+		add("authority", "is required")
+	} else if !slices.Contains(s.Packs.Authorities(), req.Authority) {
+		add("authority", fmt.Sprintf("%q is not a known authority %v", req.Authority, s.Packs.Authorities()))
+	} else if !start.IsZero() {
+		p, err := s.Packs.Pack(req.Authority, start)
+		if err != nil {
+			add("start_date", err.Error())
+		} else {
+			pack = p
+		}
+	}
+	return start, pack, probs
+}
+
+// onboard registers a starter: the Onboard workflow writes the record and
+// starts their lifecycles. The same request again returns what exists.
+func (s *Server) onboard(c *gin.Context) (int, any, error) {
+	var req StaffRequest
+	if err := decode(c, &req); err != nil {
+		return 0, nil, err
+	}
+	start, pack, probs := s.validateStaff(req)
+	if len(probs) > 0 {
+		return 0, nil, unprocessable(probs)
+	}
+	ctx, cancel := context.WithTimeout(c.Request.Context(), s.Wait)
+	defer cancel()
+
+	existing, err := models.GetStaff(ctx, s.DB, req.ID)
+	switch {
+	case err == nil:
+		if p := differs(existing, req); p != nil {
+			return 0, nil, fail(http.StatusConflict, fmt.Sprintf("staff %s exists with a different %s", req.ID, p.Field), *p)
+		}
+		return http.StatusOK, staffResponse(existing), nil
+	case !errors.Is(err, models.ErrNotFound):
+		return 0, nil, err
+	}
+
+	var managerID string
+	if req.SupervisorID != "" {
+		sup, err := models.GetStaff(ctx, s.DB, req.SupervisorID)
+		if errors.Is(err, models.ErrNotFound) {
+			return 0, nil, unprocessable([]Problem{{Field: "supervisor_id", Problem: fmt.Sprintf("no member of staff %q", req.SupervisorID)}})
+		} else if err != nil {
+			return 0, nil, err
+		}
+		if sup.Authority != req.Authority {
+			return 0, nil, unprocessable([]Problem{{Field: "supervisor_id", Problem: fmt.Sprintf("%s works for %s, not %s", sup.ID, sup.Authority, req.Authority)}})
+		}
+		if sup.SupervisorID != nil {
+			managerID = *sup.SupervisorID
+		}
+	}
+
+	in := workflows.OnboardInput{
+		Actor: actor(c),
+		Staff: activities.StaffRecord{
+			ID: req.ID, Name: req.Name, Authority: req.Authority, Team: req.Team, Role: req.Role,
+			SupervisorID: req.SupervisorID, StartDate: start.String(), Status: "active", PackVersion: pack.Version,
+		},
+	}
+	if req.Role == "nqsw" {
+		in.ASYE = &workflows.ASYEInput{
+			StaffID: req.ID, Name: req.Name, Authority: req.Authority, Team: req.Team,
+			SupervisorID: req.SupervisorID, ManagerID: managerID, Start: start,
+			Pack: pack.Ref(), Rules: pack.ASYE, ClosureDays: pack.ClosureDays, Actor: in.Actor,
+		}
+	}
+	id := workflows.ID(workflows.KindOnboard, req.ID)
+	run, err := s.Temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+		ID:                       id,
+		TaskQueue:                workflows.TaskQueue,
+		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
+		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
+		TypedSearchAttributes:    workflows.SearchAttributes(req.ID, req.Authority, req.Team, workflows.KindOnboard),
+	}, workflows.OnboardWorkflow, in)
+	var started *serviceerror.WorkflowExecutionAlreadyStarted
+	if errors.As(err, &started) {
+		// Onboarded before and finished: wait on that run instead.
+		run, err = s.Temporal.GetWorkflow(ctx, id, ""), nil
+	}
+	if err != nil {
+		return 0, nil, err
+	}
+	if err := run.Get(ctx, nil); err != nil {
+		return 0, nil, err
+	}
+	// Two different requests for one id can race to the same run: the record
+	// written is the one that won, and the loser hears so.
+	st, err := models.GetStaff(ctx, s.DB, req.ID)
+	if err != nil {
+		return 0, nil, err
+	}
+	if p := differs(st, req); p != nil {
+		return 0, nil, fail(http.StatusConflict, fmt.Sprintf("staff %s exists with a different %s", req.ID, p.Field), *p)
+	}
+	return http.StatusCreated, staffResponse(st), nil
+}
+
+// differs names the first field in which a request disagrees with the record.
+func differs(st *models.Staff, req StaffRequest) *Problem {
+	sup := ""
+	if st.SupervisorID != nil {
+		sup = *st.SupervisorID
+	}
+	for _, f := range []struct{ name, have, want string }{
+		{"name", st.Name, req.Name}, {"authority", st.Authority, req.Authority}, {"team", st.Team, req.Team},
+		{"role", st.Role, req.Role}, {"supervisor_id", sup, req.SupervisorID}, {"start_date", st.StartDate, req.StartDate},
+	} {
+		if f.have != f.want {
+			return &Problem{Field: f.name, Problem: fmt.Sprintf("is %q on record, not %q", f.have, f.want)}
+		}
+	}
+	return nil
+}
+
+func (s *Server) staff(c *gin.Context) (*models.Staff, error) {
+	id := c.Param("id")
+	if !idPattern.MatchString(id) {
+		return nil, badRequest("id", "is not a valid staff id")
+	}
+	st, err := models.GetStaff(c.Request.Context(), s.DB, id)
+	if errors.Is(err, models.ErrNotFound) {
+		return nil, notFound("staff " + id)
+	}
+	return st, err
+}
+
+func (s *Server) getStaff(c *gin.Context) (int, any, error) {
+	st, err := s.staff(c)
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, staffResponse(st), nil
+}
+
+// ScheduleResponse is every lifecycle's view of what a person has due.
+type ScheduleResponse struct {
+	StaffID    string               `json:"staff_id"`
+	Lifecycles []workflows.Schedule `json:"lifecycles"`
+}
+
+// getSchedule asks each of the person's lifecycles by query.
+func (s *Server) getSchedule(c *gin.Context) (int, any, error) {
+	st, err := s.staff(c)
+	if err != nil {
+		return 0, nil, err
+	}
+	ctx, cancel := context.WithTimeout(c.Request.Context(), s.Wait)
+	defer cancel()
+	out := ScheduleResponse{StaffID: st.ID, Lifecycles: []workflows.Schedule{}}
+	for _, id := range staffResponse(st).Workflows {
+		v, err := s.Temporal.QueryWorkflow(ctx, id, "", workflows.QuerySchedule)
+		if err != nil {
+			return 0, nil, err
+		}
+		var sched workflows.Schedule
+		if err := v.Get(&sched); err != nil {
+			return 0, nil, err
+		}
+		sched.WorkflowID = id
+		out.Lifecycles = append(out.Lifecycles, sched)
+	}
+	return http.StatusOK, out, nil
+}
+
+func (s *Server) listSessions(c *gin.Context) (int, any, error) {
+	st, err := s.staff(c)
+	if err != nil {
+		return 0, nil, err
+	}
+	rows, err := models.ListSessions(c.Request.Context(), s.DB, st.ID)
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, gin.H{"staff_id": st.ID, "sessions": rows}, nil
+}
+
+func (s *Server) listNotifications(c *gin.Context) (int, any, error) {
+	st, err := s.staff(c)
+	if err != nil {
+		return 0, nil, err
+	}
+	rows, err := models.ListNotifications(c.Request.Context(), s.DB, st.ID)
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, gin.H{"staff_id": st.ID, "notifications": rows}, nil
+}

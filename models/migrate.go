@@ -1,0 +1,158 @@
+package models
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// Migration is one versioned schema change. Versions are applied in order,
+// each in its own transaction together with its schema_migrations row, so a
+// migration is either wholly applied and recorded or not at all.
+type Migration struct {
+	Version int
+	Name    string
+	Up      func(tx *gorm.DB) error
+}
+
+// migrations is the schema's history. Append only: never edit or renumber a
+// migration that has shipped.
+//
+// Version 1 runs gorm's AutoMigrate on the models. AutoMigrate only ever
+// creates missing tables, columns and indexes, so when a model gains a column
+// later, add a migration that AutoMigrates that model again: on an old
+// database it adds the column, on a fresh one (where version 1 already
+// created it from the current struct) it does nothing. Renames, drops and
+// data changes need explicit SQL in their own migration.
+var migrations = []Migration{
+	{Version: 1, Name: "create records", Up: func(tx *gorm.DB) error {
+		return tx.AutoMigrate(All()...)
+	}},
+}
+
+// Migrations returns the migrations this binary knows, oldest first.
+func Migrations() []Migration { return append([]Migration(nil), migrations...) }
+
+// SchemaVersion is the schema version this binary needs.
+func SchemaVersion() int { return migrations[len(migrations)-1].Version }
+
+// SchemaMigration records one applied migration.
+type SchemaMigration struct {
+	Version   int       `gorm:"primaryKey;autoIncrement:false"`
+	Name      string    `gorm:"not null"`
+	AppliedAt time.Time `gorm:"not null"`
+}
+
+func (SchemaMigration) TableName() string { return "schema_migrations" }
+
+var (
+	// ErrSchemaBehind: the database needs `securebase migrate` before this
+	// binary may use it.
+	ErrSchemaBehind = errors.New("database schema is behind this binary")
+	// ErrSchemaAhead: a newer securebase has migrated the database; this
+	// binary must not write to it.
+	ErrSchemaAhead = errors.New("database schema is ahead of this binary")
+)
+
+// SchemaVersionError says how the database's schema version differs from
+// the binary's. errors.Is matches ErrSchemaBehind or ErrSchemaAhead.
+type SchemaVersionError struct {
+	Database int // version recorded in schema_migrations (0: none)
+	Binary   int // SchemaVersion()
+}
+
+func (e *SchemaVersionError) Error() string {
+	if e.Database < e.Binary {
+		return fmt.Sprintf("database schema is at version %d, this binary needs %d: run `securebase migrate`", e.Database, e.Binary)
+	}
+	return fmt.Sprintf("database schema is at version %d, newer than this binary's %d: run the newer securebase release", e.Database, e.Binary)
+}
+
+func (e *SchemaVersionError) Is(target error) bool {
+	switch target {
+	case ErrSchemaBehind:
+		return e.Database < e.Binary
+	case ErrSchemaAhead:
+		return e.Database > e.Binary
+	}
+	return false
+}
+
+// CheckSchema returns nil when the database is at exactly this binary's
+// schema version, and a *SchemaVersionError otherwise (or the error reading
+// the version). Servers call it at start-up instead of migrating.
+func CheckSchema(db *gorm.DB) error {
+	v, err := CurrentVersion(db)
+	if err != nil {
+		return err
+	}
+	if v != SchemaVersion() {
+		return &SchemaVersionError{Database: v, Binary: SchemaVersion()}
+	}
+	return nil
+}
+
+// CurrentVersion is the highest applied migration, 0 on an empty database.
+func CurrentVersion(db *gorm.DB) (int, error) {
+	if !db.Migrator().HasTable(&SchemaMigration{}) {
+		return 0, nil
+	}
+	return maxVersion(db)
+}
+
+func maxVersion(db *gorm.DB) (int, error) {
+	var v int
+	if err := db.Model(&SchemaMigration{}).Select("COALESCE(MAX(version), 0)").Scan(&v).Error; err != nil {
+		return 0, fmt.Errorf("read schema version: %w", err)
+	}
+	return v, nil
+}
+
+// migrateLockID names the PostgreSQL advisory lock that serialises Migrate
+// across processes (any constant unique to this application will do).
+const migrateLockID = 0x5EC0BA5E
+
+// Migrate applies pending migrations. It is idempotent, and safe when several
+// processes run it at once: on PostgreSQL each step holds a transaction-level
+// advisory lock; on SQLite each transaction begins IMMEDIATE (see SQLiteDSN),
+// which takes the database's write lock. A database ahead of this binary is
+// an error: an old binary must not touch a newer schema.
+func Migrate(db *gorm.DB) error {
+	for _, m := range migrations {
+		err := db.Transaction(func(tx *gorm.DB) error {
+			if tx.Dialector.Name() == "postgres" {
+				if err := tx.Exec("SELECT pg_advisory_xact_lock(?)", migrateLockID).Error; err != nil {
+					return fmt.Errorf("lock migrations: %w", err)
+				}
+			}
+			// Under the lock, so two processes can't both create it.
+			if err := tx.AutoMigrate(&SchemaMigration{}); err != nil {
+				return fmt.Errorf("create schema_migrations: %w", err)
+			}
+			v, err := maxVersion(tx)
+			if err != nil {
+				return err
+			}
+			if v > SchemaVersion() {
+				return &SchemaVersionError{Database: v, Binary: SchemaVersion()}
+			}
+			if v >= m.Version {
+				return nil // applied already (perhaps by another process a moment ago)
+			}
+			if err := m.Up(tx); err != nil {
+				return err
+			}
+			return tx.Create(&SchemaMigration{Version: m.Version, Name: m.Name, AppliedAt: time.Now().UTC()}).Error
+		})
+		if err != nil {
+			var sv *SchemaVersionError
+			if errors.As(err, &sv) {
+				return err
+			}
+			return fmt.Errorf("migration %d (%s): %w", m.Version, m.Name, err)
+		}
+	}
+	return nil
+}

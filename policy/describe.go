@@ -1,0 +1,93 @@
+package policy
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Describe writes the pack in plain words: what it is, the ASYE schedule the
+// engine runs, then every rule by matrix section with its engine status.
+func (p *Pack) Describe() string {
+	var b strings.Builder
+	line := func(format string, args ...any) { fmt.Fprintf(&b, format+"\n", args...) }
+
+	line("%s (%s), policy pack version %s", p.Name, p.Authority, p.Version)
+	if p.EffectiveTo.IsZero() {
+		line("In force from %s until a later version takes effect.", p.EffectiveFrom)
+	} else {
+		line("In force from %s to %s.", p.EffectiveFrom, p.EffectiveTo)
+	}
+	line("Source: %s (%s).", p.Source.Title, p.Source.File)
+	if len(p.ClosureDays) > 0 {
+		var ds []string
+		for _, d := range p.ClosureDays {
+			ds = append(ds, d.String())
+		}
+		line("Closure days (not working days): %s.", strings.Join(ds, ", "))
+	}
+
+	a := p.ASYE
+	line("")
+	line("%s schedule the engine runs (%s long):", a.Programme, a.Length)
+	for _, ph := range a.Phases {
+		to := "the end"
+		if !ph.To.IsZero() {
+			to = ph.To.String()
+		}
+		line("  - a session at least every %s, from %s to %s [%s]", ph.Every, ph.From, to, ph.Rule)
+	}
+	for _, r := range a.Reviews {
+		line("  - %s review at %s [%s]", r.Name, r.At, r.Rule)
+	}
+	line("  - sessions last %s [%s]", a.sessionLength(), a.SessionRule)
+	if len(a.CaseloadShare) == 0 {
+		line("  - caseload share: the policy sets none")
+	}
+	for _, s := range a.CaseloadShare {
+		line("  - caseload share %d%% of a qualified worker's from %s [%s]", s.Percent, s.From, s.Rule)
+	}
+	line("  - paused for: %s; never for: %s [%s]", list(a.Pauses.Allowed), list(a.Pauses.Forbidden), a.Pauses.Rule)
+	line("  - extended (beyond pauses) by at most %s [%s]", a.ExtensionCap, a.ExtensionRule)
+	line("  - an overdue duty goes to the supervisor's manager %s after its due day [%s]", a.Escalation.After, a.Escalation.Rule)
+
+	for s := 1; s <= len(Sections); s++ {
+		line("")
+		line("§%d %s", s, Sections[s])
+		n := 0
+		for _, r := range p.Rules {
+			if r.Section != s {
+				continue
+			}
+			n++
+			status := "enforced"
+			if r.Engine != Enforced {
+				status = "not yet enforced"
+			}
+			line("  %s (%s): %s", r.ID, status, r.Says)
+			line("      source: %s", r.Source)
+		}
+		if n == 0 {
+			line("  The policy has no rule in this section.")
+		}
+	}
+	return b.String()
+}
+
+func (a ASYE) sessionLength() string {
+	switch {
+	case a.MinSessionMinutes > 0 && a.MaxSessionMinutes > 0:
+		return fmt.Sprintf("%d to %d minutes", a.MinSessionMinutes, a.MaxSessionMinutes)
+	case a.MaxSessionMinutes > 0:
+		return fmt.Sprintf("up to %d minutes", a.MaxSessionMinutes)
+	case a.MinSessionMinutes > 0:
+		return fmt.Sprintf("at least %d minutes", a.MinSessionMinutes)
+	}
+	return "as long as needed (no length set)"
+}
+
+func list(xs []string) string {
+	if len(xs) == 0 {
+		return "nothing listed"
+	}
+	return strings.ReplaceAll(strings.Join(xs, ", "), "_", " ")
+}

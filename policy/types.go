@@ -1,0 +1,84 @@
+package policy
+
+// This file is the contract the lifecycles read. A workflow receives the parts
+// of a pack it needs (for example ASYE) in its start input, so its history
+// holds the exact rules it runs under and a later pack edit never changes it.
+
+// PeriodUnit is how a Period counts.
+type PeriodUnit string
+
+const (
+	Days        PeriodUnit = "d"
+	Weeks       PeriodUnit = "w"
+	Months      PeriodUnit = "mo"
+	Years       PeriodUnit = "y"
+	WorkingDays PeriodUnit = "wd"
+	Hours       PeriodUnit = "h"
+)
+
+// Period is a length of time as a policy states it: "6w", "1mo", "5wd", "72h".
+// Written in YAML and JSON as that string.
+type Period struct {
+	N    int        `json:"n"`
+	Unit PeriodUnit `json:"unit"`
+}
+
+// Phase is one stretch of a cadence: from From to To (measured from the
+// programme start; a zero To means to the end), a session is due Every.
+type Phase struct {
+	From  Period `json:"from" yaml:"from"`
+	To    Period `json:"to" yaml:"to"`
+	Every Period `json:"every" yaml:"every"`
+	Rule  string `json:"rule" yaml:"rule"`
+}
+
+// Review is a milestone review of the programme, due At after the start.
+type Review struct {
+	Name string `json:"name" yaml:"name"`
+	At   Period `json:"at" yaml:"at"`
+	Rule string `json:"rule" yaml:"rule"`
+}
+
+// Share is the share of a qualified worker's caseload carried from From on.
+type Share struct {
+	From    Period `json:"from" yaml:"from"`
+	Percent int    `json:"percent" yaml:"percent"`
+	Rule    string `json:"rule" yaml:"rule"`
+}
+
+// Pauses says why a programme may be paused (and why never).
+type Pauses struct {
+	Allowed   []string `json:"allowed" yaml:"allowed"`
+	Forbidden []string `json:"forbidden" yaml:"forbidden"`
+	Rule      string   `json:"rule" yaml:"rule"`
+}
+
+// Escalation: an overdue duty notifies the supervisor at once, then the
+// supervisor's manager After the due day if still unmet.
+type Escalation struct {
+	After Period `json:"after" yaml:"after"`
+	Rule  string `json:"rule" yaml:"rule"`
+}
+
+// ASYE is the early-career programme: its length, cadence, reviews, session
+// length, caseload share, pauses and extension cap.
+type ASYE struct {
+	Programme         string     `json:"programme" yaml:"programme"` // e.g. "ASYE", or the 2027 early career programme
+	Length            Period     `json:"length" yaml:"length"`
+	Phases            []Phase    `json:"phases" yaml:"phases"`
+	Reviews           []Review   `json:"reviews" yaml:"reviews"`
+	MinSessionMinutes int        `json:"min_session_minutes" yaml:"min_session_minutes"`
+	MaxSessionMinutes int        `json:"max_session_minutes" yaml:"max_session_minutes"`
+	SessionRule       string     `json:"session_rule" yaml:"session_rule"`
+	CaseloadShare     []Share    `json:"caseload_share" yaml:"caseload_share"`
+	Pauses            Pauses     `json:"pauses" yaml:"pauses"`
+	ExtensionCap      Period     `json:"extension_cap" yaml:"extension_cap"`
+	ExtensionRule     string     `json:"extension_rule" yaml:"extension_rule"`
+	Escalation        Escalation `json:"escalation" yaml:"escalation"`
+}
+
+// PackRef names the pack a lifecycle runs under.
+type PackRef struct {
+	Authority string `json:"authority"`
+	Version   string `json:"version"`
+}

@@ -1,0 +1,33 @@
+// Package worker registers every lifecycle and activity under its constant
+// name and runs them on the securebase task queue.
+package worker
+
+import (
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/client"
+	sdkworker "go.temporal.io/sdk/worker"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/securebase/securebase/activities"
+	"github.com/securebase/securebase/workflows"
+)
+
+// Register puts every workflow and activity on a registry (a worker, a test
+// environment or a replayer) under its registered name.
+func Register(r sdkworker.Registry, acts *activities.Activities) {
+	RegisterWorkflows(r)
+	r.RegisterActivityWithOptions(acts.RecordEvent, activity.RegisterOptions{Name: activities.RecordEventName})
+}
+
+// RegisterWorkflows registers the workflows alone: what a replayer needs.
+func RegisterWorkflows(r sdkworker.WorkflowRegistry) {
+	r.RegisterWorkflowWithOptions(workflows.Onboard, workflow.RegisterOptions{Name: workflows.OnboardWorkflow})
+	r.RegisterWorkflowWithOptions(workflows.ASYE, workflow.RegisterOptions{Name: workflows.ASYEWorkflow})
+}
+
+// New builds a worker on the securebase task queue.
+func New(c client.Client, acts *activities.Activities) sdkworker.Worker {
+	w := sdkworker.New(c, workflows.TaskQueue, sdkworker.Options{})
+	Register(w, acts)
+	return w
+}

@@ -1,0 +1,48 @@
+// Package workflows holds the lifecycles: deterministic code, no I/O. Every
+// write goes through an activity; every rule comes from the pack in the input.
+package workflows
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Registered names. Renaming a Go function must never change these: running
+// histories refer to them.
+const (
+	OnboardWorkflow = "Onboard"
+	ASYEWorkflow    = "ASYE"
+
+	// Updates on ASYE.
+	UpdateRecordSession    = "RecordSession"
+	UpdateRecordReview     = "RecordReview"
+	UpdatePause            = "Pause"
+	UpdateResume           = "Resume"
+	UpdateExtend           = "Extend"
+	UpdateRecordOutcome    = "RecordOutcome"
+	UpdateChangeSupervisor = "ChangeSupervisor"
+
+	// QuerySchedule returns a lifecycle's due, overdue and met items.
+	QuerySchedule = "schedule"
+
+	// TaskQueue is where every securebase workflow and activity runs.
+	TaskQueue = "securebase"
+)
+
+// Workflow kinds: the prefix of a workflow ID.
+const (
+	KindOnboard = "Onboard"
+	KindASYE    = "ASYE"
+)
+
+// ID builds a business-keyed workflow ID: "ASYE:emp-123".
+func ID(kind, businessID string) string { return kind + ":" + businessID }
+
+// ParseID splits a workflow ID into its kind and business ID.
+func ParseID(id string) (kind, businessID string, err error) {
+	kind, businessID, ok := strings.Cut(id, ":")
+	if !ok || kind == "" || businessID == "" {
+		return "", "", fmt.Errorf("workflow id %q is not Kind:businessID", id)
+	}
+	return kind, businessID, nil
+}

@@ -1,0 +1,33 @@
+package workflows
+
+import (
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/temporal"
+)
+
+// Search attributes every lifecycle carries, so the Temporal UI and visibility
+// queries can find a person's or a team's workflows.
+var (
+	AttrStaffID   = temporal.NewSearchAttributeKeyKeyword("StaffID")
+	AttrAuthority = temporal.NewSearchAttributeKeyKeyword("Authority")
+	AttrTeam      = temporal.NewSearchAttributeKeyKeyword("Team")
+	AttrLifecycle = temporal.NewSearchAttributeKeyKeyword("Lifecycle")
+)
+
+// SearchAttributeTypes is what a namespace must register.
+var SearchAttributeTypes = map[string]enumspb.IndexedValueType{
+	"StaffID":   enumspb.INDEXED_VALUE_TYPE_KEYWORD,
+	"Authority": enumspb.INDEXED_VALUE_TYPE_KEYWORD,
+	"Team":      enumspb.INDEXED_VALUE_TYPE_KEYWORD,
+	"Lifecycle": enumspb.INDEXED_VALUE_TYPE_KEYWORD,
+}
+
+// SearchAttributes for one person's lifecycle.
+func SearchAttributes(staffID, authority, team, lifecycle string) temporal.SearchAttributes {
+	return temporal.NewSearchAttributes(
+		AttrStaffID.ValueSet(staffID),
+		AttrAuthority.ValueSet(authority),
+		AttrTeam.ValueSet(team),
+		AttrLifecycle.ValueSet(lifecycle),
+	)
+}
