@@ -34,6 +34,7 @@ import (
 	"go.temporal.io/server/common/log"
 	"go.temporal.io/server/common/membership/static"
 	"go.temporal.io/server/common/metrics"
+	sqliteplugin "go.temporal.io/server/common/persistence/sql/sqlplugin/sqlite"
 	"go.temporal.io/server/common/primitives"
 	"go.temporal.io/server/temporal"
 )
@@ -192,7 +193,7 @@ func checkPortFree(addr string) error {
 
 func sqlConfig(dbPath string) *config.SQL {
 	return &config.SQL{
-		PluginName:   "sqlite",
+		PluginName:   sqliteplugin.PluginName,
 		DatabaseName: dbPath,
 		ConnectAttributes: map[string]string{
 			"mode":         "rwc",

@@ -357,9 +357,6 @@ func TestCrashRecovery(t *testing.T) {
 		crashChild(t, spec)
 		return
 	}
-	if testing.Short() {
-		t.Skip("spawns a child process")
-	}
 	dir := t.TempDir()
 	port := freePort(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)

@@ -9,12 +9,10 @@ import (
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/server/common/config"
 	"go.temporal.io/server/common/persistence/sql/sqlplugin"
-	sqliteplugin "go.temporal.io/server/common/persistence/sql/sqlplugin/sqlite" // registers the "sqlite" plugin and the modernc driver
+	_ "go.temporal.io/server/common/persistence/sql/sqlplugin/sqlite" // registers the "sqlite" plugin and the modernc driver
 	sqliteschema "go.temporal.io/server/schema/sqlite"
 	"google.golang.org/protobuf/types/known/durationpb"
 )
-
-var _ = sqliteplugin.PluginName
 
 // directDSN opens the database file outside the server's connection pool
 // (which never closes its connections). Only used while the server is not

@@ -3,7 +3,6 @@ package workflows
 import (
 	"fmt"
 	"slices"
-	"time"
 
 	"go.temporal.io/sdk/workflow"
 
@@ -50,31 +49,9 @@ func (w *asye) registerHandlers(ctx workflow.Context) error {
 	return nil
 }
 
-// today is the London date the workflow believes it is.
-func today(ctx workflow.Context) policy.Date { return policy.DateOf(workflow.Now(ctx)) }
-
-// checkRequest rejects a request id used before and checks the date is real:
-// not before the programme started and not in the future.
-func (w *asye) checkRequest(ctx workflow.Context, requestID string, dateField string, d policy.Date) error {
-	if requestID == "" {
-		return invalid("request_id", "is required")
-	}
-	if _, seen := w.st.Requests[requestID]; seen {
-		return conflict("request_id", fmt.Sprintf("request %q has already been recorded", requestID))
-	}
-	if dateField == "" {
-		return nil
-	}
-	if d.IsZero() {
-		return invalid(dateField, "is required")
-	}
-	if d.Before(w.in.Start) {
-		return invalid(dateField, fmt.Sprintf("%s is before the programme started on %s", d, w.in.Start))
-	}
-	if d.After(today(ctx)) {
-		return invalid(dateField, fmt.Sprintf("%s is in the future", d))
-	}
-	return nil
+// checkRequest checks a request id and a date within the programme.
+func (w *asye) checkRequest(ctx workflow.Context, requestID, dateField string, d policy.Date) error {
+	return checkRequest(ctx, w.st.Requests, requestID, dateField, d, w.in.Start)
 }
 
 func (w *asye) mustBeActive(what string) error {
@@ -247,12 +224,12 @@ func (w *asye) resume(ctx workflow.Context, in ResumeInput) (ChangeResult, error
 	w.st.Pause = nil
 	now := workflow.Now(ctx)
 	w.st.Session.Due = w.st.Session.Due.AddDays(days)
-	resetIfFuture(&w.st.Session.Overdue, &w.st.Session.Escalated, w.st.Session.Due, now)
+	resetIfFuture(&w.st.Session, now)
 	for i := range w.st.Reviews {
 		r := &w.st.Reviews[i]
 		if r.HeldOn.IsZero() {
 			r.Due = r.Due.AddDays(days)
-			resetIfFuture(&r.Overdue, &r.Escalated, r.Due, now)
+			resetIfFuture(&r.DueState, now)
 		}
 	}
 	w.record(ctx, fmt.Sprintf("resume:%d", w.st.Pauses), activities.Event{
@@ -264,13 +241,6 @@ func (w *asye) resume(ctx workflow.Context, in ResumeInput) (ChangeResult, error
 		Due:    w.allDue(),
 	})
 	return ChangeResult{Status: w.st.Status}, nil
-}
-
-// resetIfFuture clears the overdue marks of an item whose new date has not passed.
-func resetIfFuture(overdue, escalated *bool, due policy.Date, now time.Time) {
-	if now.Before(due.EndInstant()) {
-		*overdue, *escalated = false, false
-	}
 }
 
 func (w *asye) validateExtend(ctx workflow.Context, in ExtendInput) error {
@@ -303,7 +273,7 @@ func (w *asye) extend(ctx workflow.Context, in ExtendInput) (ChangeResult, error
 	if n := len(w.st.Reviews); n > 0 && w.st.Reviews[n-1].HeldOn.IsZero() {
 		r := &w.st.Reviews[n-1]
 		r.Due = r.Due.AddDays(days)
-		resetIfFuture(&r.Overdue, &r.Escalated, r.Due, workflow.Now(ctx))
+		resetIfFuture(&r.DueState, workflow.Now(ctx))
 	}
 	w.record(ctx, "extend:"+in.RequestID, activities.Event{
 		Actor:  in.Actor,
@@ -397,5 +367,3 @@ func (w *asye) changeSupervisor(ctx workflow.Context, in SupervisorInput) (Chang
 	})
 	return ChangeResult{Status: w.st.Status}, nil
 }
-
-func (w *asye) touch() { w.changed++ }

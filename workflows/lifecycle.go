@@ -1,0 +1,226 @@
+package workflows
+
+import (
+	"fmt"
+	"time"
+
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/securebase/securebase/activities"
+	"github.com/securebase/securebase/policy"
+)
+
+// lifecycle is what every person's lifecycle shares: who it is about, the
+// pack and calendar it runs under, how an unmet duty escalates, and the one
+// ordered path by which its decisions are written.
+type lifecycle struct {
+	action     string // prefix of the audit actions: "asye", "agreement", "supervision", "signoff"
+	label      string // how notices name the lifecycle: "ASYE", "personal supervision"
+	staffID    string
+	name       string
+	authority  string
+	team       string
+	pack       policy.PackRef
+	cal        *policy.Calendar
+	escalation policy.Escalation
+	// changed is bumped by every handler so the main loop recomputes its timer.
+	changed int
+	// writes keeps record writes in the order the decisions were made, so a
+	// slow write can never overwrite a later one (a met item back to due).
+	writes workflow.Mutex
+}
+
+func newLifecycle(ctx workflow.Context, action, label, staffID, name, authority, team string, pack policy.PackRef, closures []policy.Date, esc policy.Escalation) *lifecycle {
+	return &lifecycle{
+		action: action, label: label, staffID: staffID, name: name, authority: authority, team: team,
+		pack: pack, cal: policy.NewCalendar(closures), escalation: esc, writes: workflow.NewMutex(ctx),
+	}
+}
+
+func (l *lifecycle) touch() { l.changed++ }
+
+// run is the main loop: sleep until the next deadline or until a handler
+// changes something, fire what is due, and stop when finished or when
+// Temporal suggests continuing as new (then it returns true, with every
+// handler finished, and the caller continues as new with its state).
+func (l *lifecycle) run(ctx workflow.Context, finished func() bool, next func() (time.Time, bool), fire func(workflow.Context)) (bool, error) {
+	for !finished() {
+		seen := l.changed
+		wake := func() bool { return l.changed != seen }
+		if at, ok := next(); ok {
+			if wait := at.Sub(workflow.Now(ctx)); wait > 0 {
+				if _, err := workflow.AwaitWithTimeout(ctx, wait, wake); err != nil {
+					return false, err
+				}
+			}
+		} else if err := workflow.Await(ctx, func() bool { return wake() || continueAsNewSuggested(ctx) }); err != nil {
+			return false, err
+		}
+		fire(ctx)
+		if continueAsNewSuggested(ctx) && !finished() {
+			return true, workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) })
+		}
+	}
+	return false, workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) })
+}
+
+func continueAsNewSuggested(ctx workflow.Context) bool {
+	return workflow.GetInfo(ctx).GetContinueAsNewSuggested()
+}
+
+// DueState is one occurrence of a duty and how far its deadline has run.
+type DueState struct {
+	Seq       int         `json:"seq"`
+	Due       policy.Date `json:"due"`
+	Rule      string      `json:"rule"`
+	Overdue   bool        `json:"overdue"`
+	Escalated bool        `json:"escalated"`
+}
+
+// escalationDay is the day after which an unmet duty goes to the manager.
+func (l *lifecycle) escalationDay(due policy.Date) policy.Date {
+	return l.escalation.After.AddTo(due, l.cal)
+}
+
+// deadline is when d next needs attention: the end of its due day, then the
+// end of its escalation day; none once escalated.
+func (l *lifecycle) deadline(d DueState) (time.Time, bool) {
+	switch {
+	case !d.Overdue:
+		return d.Due.EndInstant(), true
+	case !d.Escalated:
+		return l.escalationDay(d.Due).EndInstant(), true
+	}
+	return time.Time{}, false
+}
+
+// earliest is the first deadline among duties.
+func (l *lifecycle) earliest(duties ...DueState) (time.Time, bool) {
+	var next time.Time
+	for _, d := range duties {
+		if at, ok := l.deadline(d); ok && (next.IsZero() || at.Before(next)) {
+			next = at
+		}
+	}
+	return next, !next.IsZero()
+}
+
+// fire records an overdue duty (the supervisor is told) and, after the
+// pack's delay, its escalation (the supervisor's manager is told).
+func (l *lifecycle) fire(ctx workflow.Context, d *DueState, key, kind, what, supervisorID, managerID string) {
+	now := workflow.Now(ctx)
+	if !d.Overdue && !now.Before(d.Due.EndInstant()) {
+		d.Overdue = true
+		l.record(ctx, "overdue:"+key, activities.Event{
+			Actor:  "system",
+			Action: l.action + ".overdue",
+			RuleID: d.Rule,
+			Reason: fmt.Sprintf("%s due %s was not done", what, d.Due),
+			Due:    []activities.DueItemRecord{l.dueItem(key, kind, d.Due, "overdue", policy.Date{}, d.Rule)},
+			Notifications: []activities.NotificationRecord{{
+				Recipient:     supervisorID,
+				RecipientRole: "supervisor",
+				Kind:          "overdue",
+				Subject:       fmt.Sprintf("Overdue: %s for %s", what, l.name),
+				Body:          fmt.Sprintf("The %s %s for %s (%s) was due on %s and has not been recorded.", l.label, what, l.name, l.staffID, d.Due),
+				DueKey:        key,
+			}},
+		})
+	}
+	if d.Overdue && !d.Escalated && !now.Before(l.escalationDay(d.Due).EndInstant()) {
+		d.Escalated = true
+		role := "supervisors_manager"
+		if managerID == "" {
+			role = "senior_manager" // no manager of record: the service's senior manager picks it up
+		}
+		l.record(ctx, "escalation:"+key, activities.Event{
+			Actor:  "system",
+			Action: l.action + ".escalated",
+			RuleID: l.escalation.Rule,
+			Reason: fmt.Sprintf("%s due %s still not done %s later", what, d.Due, l.escalation.After),
+			Notifications: []activities.NotificationRecord{{
+				Recipient:     managerID,
+				RecipientRole: role,
+				Kind:          "escalation",
+				Subject:       fmt.Sprintf("Escalation: %s for %s", what, l.name),
+				Body:          fmt.Sprintf("The %s %s for %s (%s), supervised by %s, was due on %s and is still not recorded.", l.label, what, l.name, l.staffID, supervisorID, d.Due),
+				DueKey:        key,
+			}},
+		})
+	}
+}
+
+// resetIfFuture clears the overdue marks of a duty whose new date has not passed.
+func resetIfFuture(d *DueState, now time.Time) {
+	if now.Before(d.Due.EndInstant()) {
+		d.Overdue, d.Escalated = false, false
+	}
+}
+
+func (l *lifecycle) dueItem(key, kind string, due policy.Date, status string, met policy.Date, rule string) activities.DueItemRecord {
+	r := activities.DueItemRecord{
+		Key: key, Kind: kind, StaffID: l.staffID, Team: l.team, Authority: l.authority,
+		DueOn: due.String(), Status: status, RuleID: rule,
+	}
+	if !met.IsZero() {
+		r.MetOn = met.String()
+	}
+	return r
+}
+
+func dueStatus(overdue bool) string {
+	if overdue {
+		return "overdue"
+	}
+	return "due"
+}
+
+// record writes one decision through the RecordEvent activity, in decision
+// order. A failure is logged and the lifecycle carries on: the duty's state
+// lives here, and the activity has already retried as long as its options allow.
+func (l *lifecycle) record(ctx workflow.Context, eventID string, ev activities.Event) {
+	info := workflow.GetInfo(ctx)
+	ev.WorkflowID = info.WorkflowExecution.ID
+	ev.RunID = info.WorkflowExecution.RunID
+	ev.EventID = eventID
+	ev.At = workflow.Now(ctx)
+	ev.StaffID = l.staffID
+	ev.Authority = l.authority
+	ev.PackVersion = l.pack.Version
+	if err := l.writes.Lock(ctx); err != nil {
+		return
+	}
+	defer l.writes.Unlock()
+	var res activities.RecordResult
+	// Update handlers get their own context, so the options are set here.
+	if err := workflow.ExecuteActivity(withRecordOptions(ctx), activities.RecordEventName, ev).Get(ctx, &res); err != nil {
+		workflow.GetLogger(ctx).Error("recording failed", "event", eventID, "error", err)
+	}
+}
+
+// today is the London date the workflow believes it is.
+func today(ctx workflow.Context) policy.Date { return policy.DateOf(workflow.Now(ctx)) }
+
+// checkRequest rejects a missing or reused request id and, when dateField is
+// set, a date that is missing, before notBefore or in the future.
+func checkRequest(ctx workflow.Context, requests map[string]string, requestID, dateField string, d, notBefore policy.Date) error {
+	if requestID == "" {
+		return invalid("request_id", "is required")
+	}
+	if _, seen := requests[requestID]; seen {
+		return conflict("request_id", fmt.Sprintf("request %q has already been recorded", requestID))
+	}
+	if dateField == "" {
+		return nil
+	}
+	if d.IsZero() {
+		return invalid(dateField, "is required")
+	}
+	if d.Before(notBefore) {
+		return invalid(dateField, fmt.Sprintf("%s is before %s", d, notBefore))
+	}
+	if d.After(today(ctx)) {
+		return invalid(dateField, fmt.Sprintf("%s is in the future", d))
+	}
+	return nil
+}
