@@ -27,8 +27,9 @@ type ErrorBody struct {
 
 // httpError carries a status and body up to the handler wrapper.
 type httpError struct {
-	status int
-	body   ErrorBody
+	status     int
+	body       ErrorBody
+	notRunning bool // the lifecycle it was meant for is not running
 }
 
 func (e *httpError) Error() string { return e.body.Error }
@@ -82,19 +83,19 @@ func toHTTP(err error) *httpError {
 		_ = app.Details(&p)
 		switch app.Type() {
 		case workflows.ErrInvalid:
-			return &httpError{http.StatusUnprocessableEntity, ErrorBody{Error: app.Message(), Problems: []Problem{p}}}
+			return &httpError{status: http.StatusUnprocessableEntity, body: ErrorBody{Error: app.Message(), Problems: []Problem{p}}}
 		case workflows.ErrConflict:
-			return &httpError{http.StatusConflict, ErrorBody{Error: app.Message(), Problems: []Problem{p}}}
+			return &httpError{status: http.StatusConflict, body: ErrorBody{Error: app.Message(), Problems: []Problem{p}}}
 		}
 	}
 	var notFound *serviceerror.NotFound
 	if errors.As(err, &notFound) {
-		return &httpError{http.StatusNotFound, ErrorBody{Error: notFound.Message}}
+		return &httpError{status: http.StatusNotFound, body: ErrorBody{Error: notFound.Message}}
 	}
 	if isUnavailable(err) {
-		return &httpError{http.StatusServiceUnavailable, ErrorBody{Error: "the workflow service is unavailable; try again"}}
+		return &httpError{status: http.StatusServiceUnavailable, body: ErrorBody{Error: "the workflow service is unavailable; try again"}}
 	}
-	return &httpError{http.StatusInternalServerError, ErrorBody{Error: "internal error"}}
+	return &httpError{status: http.StatusInternalServerError, body: ErrorBody{Error: "internal error"}}
 }
 
 func isUnavailable(err error) bool {

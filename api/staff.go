@@ -60,15 +60,27 @@ type StaffResponse struct {
 func staffResponse(st *models.Staff) StaffResponse {
 	r := StaffResponse{
 		ID: st.ID, Name: st.Name, Authority: st.Authority, Team: st.Team, Role: st.Role,
-		StartDate: st.StartDate, Status: st.Status, PackVersion: st.PackVersion, Workflows: []string{},
+		StartDate: st.StartDate, Status: st.Status, PackVersion: st.PackVersion,
 	}
 	if st.SupervisorID != nil {
 		r.SupervisorID = *st.SupervisorID
 	}
-	if st.Role == "nqsw" {
-		r.Workflows = append(r.Workflows, workflows.ID(workflows.KindASYE, st.ID))
-	}
+	r.Workflows = lifecycles(st)
 	return r
+}
+
+// lifecycles are the person's lifecycle workflows: an NQSW's ASYE; every
+// supervisee's agreement and personal supervision (an NQSW's starts when the
+// ASYE is passed).
+func lifecycles(st *models.Staff) []string {
+	ids := []string{}
+	if st.Role == "nqsw" {
+		ids = append(ids, workflows.ID(workflows.KindASYE, st.ID))
+	}
+	if st.SupervisorID != nil {
+		ids = append(ids, workflows.ID(workflows.KindAgreement, st.ID), workflows.ID(workflows.KindSupervision, st.ID))
+	}
+	return ids
 }
 
 // validate checks the request alone and returns every problem, plus the
@@ -177,11 +189,23 @@ func (s *Server) onboard(c *gin.Context) (int, any, error) {
 			SupervisorID: req.SupervisorID, StartDate: start.String(), Status: "active", PackVersion: pack.Version,
 		},
 	}
-	if req.Role == "nqsw" {
-		in.ASYE = &workflows.ASYEInput{
-			StaffID: req.ID, Name: req.Name, Authority: req.Authority, Team: req.Team,
-			SupervisorID: req.SupervisorID, ManagerID: managerID, Start: start,
-			Pack: pack.Ref(), Rules: pack.ASYE, ClosureDays: pack.ClosureDays, Actor: in.Actor,
+	person := workflows.Person{
+		StaffID: req.ID, Name: req.Name, Authority: req.Authority, Team: req.Team, Role: req.Role,
+		SupervisorID: req.SupervisorID, ManagerID: managerID, Start: start,
+	}
+	if req.SupervisorID != "" {
+		agreement := workflows.NewAgreementInput(person, pack, in.Actor)
+		supervision := workflows.NewSupervisionInput(person, pack, in.Actor)
+		in.Agreement = &agreement
+		if req.Role == "nqsw" {
+			in.ASYE = &workflows.ASYEInput{
+				StaffID: req.ID, Name: req.Name, Authority: req.Authority, Team: req.Team,
+				SupervisorID: req.SupervisorID, ManagerID: managerID, Start: start,
+				Pack: pack.Ref(), Rules: pack.ASYE, ClosureDays: pack.ClosureDays, Actor: in.Actor,
+				SignOff: pack.SignOff, StandingEscalation: pack.Escalation, Handover: &supervision,
+			}
+		} else {
+			in.Supervision = &supervision
 		}
 	}
 	id := workflows.ID(workflows.KindOnboard, req.ID)
@@ -252,13 +276,16 @@ func (s *Server) getStaff(c *gin.Context) (int, any, error) {
 	return http.StatusOK, staffResponse(st), nil
 }
 
-// ScheduleResponse is every lifecycle's view of what a person has due.
+// ScheduleResponse is every lifecycle's view of what a person has due, and
+// the records awaiting their sign-off.
 type ScheduleResponse struct {
 	StaffID    string               `json:"staff_id"`
 	Lifecycles []workflows.Schedule `json:"lifecycles"`
+	Records    []models.DueItem     `json:"records_to_sign"`
 }
 
-// getSchedule asks each of the person's lifecycles by query.
+// getSchedule asks each of the person's running lifecycles by query; records
+// awaiting sign-off come from the projection (one workflow per record).
 func (s *Server) getSchedule(c *gin.Context) (int, any, error) {
 	st, err := s.staff(c)
 	if err != nil {
@@ -267,8 +294,12 @@ func (s *Server) getSchedule(c *gin.Context) (int, any, error) {
 	ctx, cancel := context.WithTimeout(c.Request.Context(), s.Wait)
 	defer cancel()
 	out := ScheduleResponse{StaffID: st.ID, Lifecycles: []workflows.Schedule{}}
-	for _, id := range staffResponse(st).Workflows {
+	for _, id := range lifecycles(st) {
 		v, err := s.Temporal.QueryWorkflow(ctx, id, "", workflows.QuerySchedule)
+		var notFound *serviceerror.NotFound
+		if errors.As(err, &notFound) {
+			continue // not started (an NQSW's personal supervision before the ASYE is passed)
+		}
 		if err != nil {
 			return 0, nil, err
 		}
@@ -278,6 +309,9 @@ func (s *Server) getSchedule(c *gin.Context) (int, any, error) {
 		}
 		sched.WorkflowID = id
 		out.Lifecycles = append(out.Lifecycles, sched)
+	}
+	if out.Records, err = models.ListOpenItems(ctx, s.DB, st.ID, workflows.KindSignOff+":"); err != nil {
+		return 0, nil, err
 	}
 	return http.StatusOK, out, nil
 }

@@ -24,6 +24,11 @@ type ASYEInput struct {
 	Rules        policy.ASYE    `json:"rules"`
 	ClosureDays  []policy.Date  `json:"closure_days,omitempty"`
 	Actor        string         `json:"actor"`
+	// SignOff and StandingEscalation govern the record each session makes.
+	SignOff            *policy.SignOff   `json:"sign_off,omitempty"`
+	StandingEscalation policy.Escalation `json:"standing_escalation"`
+	// Handover starts personal supervision when the programme is passed.
+	Handover *SupervisionInput `json:"handover,omitempty"`
 	// State is nil on the first run and carried across continue-as-new.
 	State *ASYEState `json:"state,omitempty"`
 }
@@ -34,6 +39,7 @@ const (
 	StatusPaused = "paused"
 	StatusPassed = "passed"
 	StatusFailed = "failed"
+	StatusLeft   = "left"
 )
 
 // ASYEState is everything the lifecycle knows. Deadlines are absolute dates so
@@ -52,6 +58,7 @@ type ASYEState struct {
 	Reviews       []ReviewState `json:"reviews"`
 	Outcome       string        `json:"outcome,omitempty"`
 	DecidedOn     policy.Date   `json:"decided_on"`
+	LastRecordID  string        `json:"last_record_id,omitempty"`
 	// Requests maps a processed request id to what it asked, so a request id
 	// is used once across updates and continue-as-new runs.
 	Requests map[string]string `json:"requests"`
@@ -155,6 +162,7 @@ func ASYE(ctx workflow.Context, in ASYEInput) (ASYEResult, error) {
 	if err := w.registerHandlers(ctx); err != nil {
 		return ASYEResult{}, err
 	}
+	w.onLeave(ctx, w.leave)
 	if in.State == nil {
 		w.record(ctx, "started", activities.Event{
 			Actor:  in.Actor,
@@ -192,7 +200,26 @@ func (w *asye) initState() {
 }
 
 func (w *asye) finished() bool {
-	return w.st.Status == StatusPassed || w.st.Status == StatusFailed
+	return w.st.Status == StatusPassed || w.st.Status == StatusFailed || w.st.Status == StatusLeft
+}
+
+// leave closes the programme when the worker leaves: every open item closed.
+func (w *asye) leave(ctx workflow.Context, s LeaveSignal) {
+	if w.finished() {
+		return
+	}
+	w.st.Status = StatusLeft
+	w.st.Outcome = StatusLeft
+	w.st.DecidedOn = s.On
+	var closed []activities.DueItemRecord
+	for _, it := range w.allDue() {
+		it.Status = "closed"
+		closed = append(closed, it)
+	}
+	w.record(ctx, "left", activities.Event{
+		Actor: s.Actor, Action: "asye.closed", Reason: "left the service: " + s.Reason,
+		Detail: map[string]any{"on": s.On.String()}, Due: closed,
+	})
 }
 
 // effectiveStart is the start moved by every day paused, so each phase

@@ -114,6 +114,7 @@ func (w *asye) recordSession(ctx workflow.Context, in SessionInput) (SessionResu
 		ev.Detail = map[string]any{"next_due": next.Due.String()}
 	}
 	w.record(ctx, "session:"+in.RequestID, ev)
+	w.startSignOff(ctx, in)
 	return SessionResult{Sessions: w.st.Sessions, NextDue: w.st.Session.Due, Rule: w.st.Session.Rule}, nil
 }
 
@@ -326,15 +327,47 @@ func (w *asye) recordOutcome(ctx workflow.Context, in OutcomeInput) (ChangeResul
 	return ChangeResult{Status: w.st.Status}, nil
 }
 
-// handOver is the seam to the standard personal supervision cadence: the
-// lifecycle that takes a passed worker on starts here.
+// handOver moves a passed worker to the standard personal supervision
+// cadence: that lifecycle starts here, its first session due when the
+// ASYE's next one was, so there is no gap.
 func (w *asye) handOver(ctx workflow.Context) {
+	next := ID(KindSupervision, w.in.StaffID)
 	w.record(ctx, "handover", activities.Event{
 		Actor:  "system",
 		Action: "asye.handed_over",
 		Reason: "ASYE passed: the worker moves to the standard supervision cadence",
-		Detail: map[string]any{"next_lifecycle": ID("Supervision", w.in.StaffID)},
+		Detail: map[string]any{"next_lifecycle": next},
 	})
+	if workflow.GetVersion(ctx, "asye-handover-starts-supervision", workflow.DefaultVersion, 1) == workflow.DefaultVersion || w.in.Handover == nil {
+		return
+	}
+	in := *w.in.Handover
+	in.Person.SupervisorID, in.Person.ManagerID = w.st.SupervisorID, w.st.ManagerID
+	in.FirstDue = w.st.Session.Due
+	if err := startChild(ctx, next, SupervisionWorkflow, in.Person, KindSupervision, in); err != nil {
+		workflow.GetLogger(ctx).Error("personal supervision did not start", "error", err)
+	}
+}
+
+// startSignOff starts the sign-off of the record this session made.
+func (w *asye) startSignOff(ctx workflow.Context, in SessionInput) {
+	if workflow.GetVersion(ctx, "asye-session-starts-signoff", workflow.DefaultVersion, 1) == workflow.DefaultVersion || w.in.SignOff == nil {
+		return
+	}
+	id := RecordID(w.in.StaffID, in.RequestID)
+	err := StartSignOff(ctx, SignOffInput{
+		RecordID: id,
+		Person: Person{StaffID: w.in.StaffID, Name: w.in.Name, Authority: w.in.Authority, Team: w.in.Team, Role: "nqsw",
+			SupervisorID: in.SupervisorID, ManagerID: w.st.ManagerID, Start: w.in.Start},
+		SessionWorkflowID: workflow.GetInfo(ctx).WorkflowExecution.ID, SessionKind: "asye", HeldOn: in.HeldOn,
+		NextSessionDue: w.st.Session.Due, PreviousRecordID: w.st.LastRecordID,
+		Pack: w.in.Pack, Rules: *w.in.SignOff, Escalation: w.in.StandingEscalation, ClosureDays: w.in.ClosureDays, Actor: in.Actor,
+	})
+	if err != nil {
+		workflow.GetLogger(ctx).Error("record sign-off did not start", "record", id, "error", err)
+		return
+	}
+	w.st.LastRecordID = id
 }
 
 func (w *asye) validateSupervisor(ctx workflow.Context, in SupervisorInput) error {

@@ -1,7 +1,6 @@
 package workflows
 
 import (
-	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/securebase/securebase/activities"
@@ -13,6 +12,10 @@ type OnboardInput struct {
 	Actor string                 `json:"actor"`
 	// ASYE is set for a newly qualified social worker: onboarding starts it.
 	ASYE *ASYEInput `json:"asye,omitempty"`
+	// Agreement and Supervision are set for every supervisee (Supervision
+	// not for an NQSW: a passed ASYE starts it).
+	Agreement   *AgreementInput   `json:"agreement,omitempty"`
+	Supervision *SupervisionInput `json:"supervision,omitempty"`
 }
 
 // OnboardResult names the lifecycles onboarding started.
@@ -47,15 +50,27 @@ func Onboard(ctx workflow.Context, in OnboardInput) (OnboardResult, error) {
 		return OnboardResult{}, err
 	}
 	res := OnboardResult{StaffID: in.Staff.ID}
+	person := Person{StaffID: in.Staff.ID, Authority: in.Staff.Authority, Team: in.Staff.Team}
 	if in.ASYE != nil {
 		id := ID(KindASYE, in.Staff.ID)
-		child := workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{
-			WorkflowID:            id,
-			ParentClosePolicy:     enumspb.PARENT_CLOSE_POLICY_ABANDON,
-			WorkflowIDReusePolicy: enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
-			TypedSearchAttributes: SearchAttributes(in.Staff.ID, in.Staff.Authority, in.Staff.Team, KindASYE),
-		})
-		if err := workflow.ExecuteChildWorkflow(child, ASYEWorkflow, *in.ASYE).GetChildWorkflowExecution().Get(ctx, nil); err != nil {
+		if err := startChild(ctx, id, ASYEWorkflow, person, KindASYE, *in.ASYE); err != nil {
+			return OnboardResult{}, err
+		}
+		res.Workflows = append(res.Workflows, id)
+	}
+	if workflow.GetVersion(ctx, "onboard-starts-standing-duties", workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+		return res, nil
+	}
+	if in.Agreement != nil {
+		id := ID(KindAgreement, in.Staff.ID)
+		if err := startChild(ctx, id, AgreementWorkflow, person, KindAgreement, *in.Agreement); err != nil {
+			return OnboardResult{}, err
+		}
+		res.Workflows = append(res.Workflows, id)
+	}
+	if in.Supervision != nil {
+		id := ID(KindSupervision, in.Staff.ID)
+		if err := startChild(ctx, id, SupervisionWorkflow, person, KindSupervision, *in.Supervision); err != nil {
 			return OnboardResult{}, err
 		}
 		res.Workflows = append(res.Workflows, id)

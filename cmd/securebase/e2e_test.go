@@ -190,7 +190,7 @@ func endToEnd(t *testing.T, sys *system, db *gorm.DB) {
 	sys.expect("POST", "/api/v1/staff", staff("tm-1", "team_manager", "hos-1", today.AddDays(-300)), 201, "")
 	nq := staff("nq-1", "nqsw", "tm-1", today.AddDays(-4))
 	out := sys.expect("POST", "/api/v1/staff", nq, 201, "")
-	if wfs := out["workflows"].([]any); len(wfs) != 1 || wfs[0] != "ASYE:nq-1" {
+	if wfs := out["workflows"].([]any); len(wfs) != 3 || wfs[0] != "ASYE:nq-1" {
 		t.Fatalf("onboarding an NQSW started %v", wfs)
 	}
 

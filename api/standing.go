@@ -1,0 +1,252 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"regexp"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/sdk/client"
+
+	"github.com/securebase/securebase/activities"
+	"github.com/securebase/securebase/models"
+	"github.com/securebase/securebase/policy"
+	"github.com/securebase/securebase/workflows"
+)
+
+// standingRoutes adds what spans a person's lifecycles: change of
+// supervisor, leaving, and a team's due and overdue lists.
+func (s *Server) standingRoutes(g *gin.RouterGroup) {
+	g.POST("/staff/:id/supervisor", s.handle(s.changeSupervisor))
+	g.POST("/staff/:id/leave", s.handle(s.recordLeaver))
+	g.GET("/teams/:team/due", s.handle(s.teamDue))
+	g.GET("/teams/:team/overdue", s.handle(s.teamOverdue))
+}
+
+// SupervisorRequest passes a supervisee to a new supervisor from a date.
+type SupervisorRequest struct {
+	RequestID    string `json:"request_id"`
+	SupervisorID string `json:"supervisor_id"`
+	From         string `json:"from"`
+}
+
+// LifecycleChange is what one lifecycle made of a change.
+type LifecycleChange struct {
+	WorkflowID string `json:"workflow_id"`
+	Status     string `json:"status"` // "changed", or "not running"
+}
+
+// activeStaff loads the person and refuses anyone who has left.
+func (s *Server) activeStaff(c *gin.Context) (*models.Staff, error) {
+	st, err := s.staff(c)
+	if err != nil {
+		return nil, err
+	}
+	if st.Status == "left" {
+		return nil, fail(http.StatusConflict, fmt.Sprintf("staff %s has left", st.ID))
+	}
+	return st, nil
+}
+
+// changeSupervisor passes the file to the new supervisor in every running
+// lifecycle: each keeps its due dates, the agreement re-opens. The request
+// id makes a retry (even after a partial failure) safe: a lifecycle that
+// already took it answers as before.
+func (s *Server) changeSupervisor(c *gin.Context) (int, any, error) {
+	var req SupervisorRequest
+	if err := decode(c, &req); err != nil {
+		return 0, nil, err
+	}
+	var d dates
+	from := d.parse("from", req.From)
+	probs := append(requestID(req.RequestID), d.probs...)
+	if req.SupervisorID == "" {
+		probs = append(probs, Problem{Field: "supervisor_id", Problem: "is required"})
+	}
+	if len(probs) > 0 {
+		return 0, nil, unprocessable(probs)
+	}
+	st, err := s.activeStaff(c)
+	if err != nil {
+		return 0, nil, err
+	}
+	sup, err := s.supervisorFor(c.Request.Context(), st.ID, st.Authority, req.SupervisorID)
+	if err != nil {
+		return 0, nil, err
+	}
+	in := workflows.SupervisorInput{RequestID: req.RequestID, SupervisorID: sup.ID, From: from, Actor: actor(c)}
+	if sup.SupervisorID != nil {
+		in.ManagerID = *sup.SupervisorID
+	}
+	var out []LifecycleChange
+	for _, id := range lifecycles(st) {
+		var res workflows.ChangeResult
+		err := s.update(c, id, workflows.UpdateChangeSupervisor, req.RequestID, in, &res)
+		switch {
+		case notRunning(err):
+			out = append(out, LifecycleChange{WorkflowID: id, Status: "not running"})
+		case err != nil:
+			return 0, nil, err
+		default:
+			out = append(out, LifecycleChange{WorkflowID: id, Status: "changed"})
+		}
+	}
+	return http.StatusOK, gin.H{"staff_id": st.ID, "supervisor_id": sup.ID, "from": from, "lifecycles": out}, nil
+}
+
+// supervisorFor checks a proposed supervisor exists, works for the same
+// authority and is not the supervisee.
+func (s *Server) supervisorFor(ctx context.Context, staffID, authority, supervisorID string) (*models.Staff, error) {
+	bad := func(problem string) error {
+		return unprocessable([]Problem{{Field: "supervisor_id", Problem: problem}})
+	}
+	if !idPattern.MatchString(supervisorID) {
+		return nil, bad("is not a valid staff id")
+	}
+	if supervisorID == staffID {
+		return nil, bad("a member of staff cannot supervise themselves")
+	}
+	sup, err := models.GetStaff(ctx, s.DB, supervisorID)
+	if errors.Is(err, models.ErrNotFound) {
+		return nil, bad(fmt.Sprintf("no member of staff %q", supervisorID))
+	} else if err != nil {
+		return nil, err
+	}
+	if sup.Authority != authority {
+		return nil, bad(fmt.Sprintf("%s works for %s, not %s", sup.ID, sup.Authority, authority))
+	}
+	if sup.Status == "left" {
+		return nil, bad(fmt.Sprintf("%s has left", sup.ID))
+	}
+	return sup, nil
+}
+
+// LeaveRequest records that a person left.
+type LeaveRequest struct {
+	RequestID string `json:"request_id"`
+	On        string `json:"on"`
+	Reason    string `json:"reason"`
+}
+
+// recordLeaver closes every lifecycle of a leaver through the Leave
+// workflow ("Leave:<staff id>"): a retry finds that run, never a second.
+func (s *Server) recordLeaver(c *gin.Context) (int, any, error) {
+	var req LeaveRequest
+	if err := decode(c, &req); err != nil {
+		return 0, nil, err
+	}
+	var d dates
+	on := d.parse("on", req.On)
+	probs := append(requestID(req.RequestID), d.probs...)
+	if req.Reason == "" {
+		probs = append(probs, Problem{Field: "reason", Problem: "is required: the record says why the duties ended"})
+	}
+	st, err := s.staff(c)
+	if err != nil {
+		return 0, nil, err
+	}
+	if start, _ := policy.ParseDate(st.StartDate); !on.IsZero() && on.Before(start) {
+		probs = append(probs, Problem{Field: "on", Problem: fmt.Sprintf("%s is before %s started on %s", on, st.ID, start)})
+	}
+	if !on.IsZero() && on.After(policy.DateOf(time.Now())) {
+		probs = append(probs, Problem{Field: "on", Problem: fmt.Sprintf("%s is in the future: record a leaver on or after their last day", on)})
+	}
+	if len(probs) > 0 {
+		return 0, nil, unprocessable(probs)
+	}
+	ctx, cancel := context.WithTimeout(c.Request.Context(), s.Wait)
+	defer cancel()
+	ids := lifecycles(st)
+	signOffs, err := models.ListOpenItems(ctx, s.DB, st.ID, workflows.KindSignOff+":")
+	if err != nil {
+		return 0, nil, err
+	}
+	for _, it := range signOffs {
+		if !slices.Contains(ids, it.WorkflowID) {
+			ids = append(ids, it.WorkflowID)
+		}
+	}
+	record := activities.StaffRecord{
+		ID: st.ID, Name: st.Name, Authority: st.Authority, Team: st.Team, Role: st.Role,
+		StartDate: st.StartDate, Status: "left", PackVersion: st.PackVersion,
+	}
+	in := workflows.LeaveInput{
+		Staff:      record,
+		Signal:     workflows.LeaveSignal{RequestID: req.RequestID, On: on, Reason: req.Reason, Actor: actor(c)},
+		Lifecycles: ids,
+	}
+	id := workflows.ID(workflows.KindLeave, st.ID)
+	run, err := s.Temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+		ID:                       id,
+		TaskQueue:                workflows.TaskQueue,
+		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
+		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
+		TypedSearchAttributes:    workflows.SearchAttributes(st.ID, st.Authority, st.Team, workflows.KindLeave),
+	}, workflows.LeaveWorkflow, in)
+	var started *serviceerror.WorkflowExecutionAlreadyStarted
+	if errors.As(err, &started) {
+		run, err = s.Temporal.GetWorkflow(ctx, id, ""), nil
+	}
+	if err != nil {
+		return 0, nil, err
+	}
+	var res workflows.LeaveResult
+	if err := run.Get(ctx, &res); err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, gin.H{"staff_id": st.ID, "on": on, "closed": res.Closed}, nil
+}
+
+// within reads "14d" or "2w": how far ahead a due list looks.
+var withinPattern = regexp.MustCompile(`^([1-9][0-9]{0,2})([dw])$`)
+
+func (s *Server) team(c *gin.Context) (string, error) {
+	team := c.Param("team")
+	if !idPattern.MatchString(team) {
+		return "", badRequest("team", "is not a valid team id")
+	}
+	return team, nil
+}
+
+// teamDue lists a team's items due within the window, and everything
+// already overdue, soonest first: a manager's week ahead.
+func (s *Server) teamDue(c *gin.Context) (int, any, error) {
+	team, err := s.team(c)
+	if err != nil {
+		return 0, nil, err
+	}
+	within := c.DefaultQuery("within", "14d")
+	m := withinPattern.FindStringSubmatch(within)
+	if m == nil {
+		return 0, nil, badRequest("within", fmt.Sprintf("%q is not a window like 14d or 2w (up to 999)", within))
+	}
+	n, _ := strconv.Atoi(m[1])
+	if m[2] == "w" {
+		n *= 7
+	}
+	until := policy.DateOf(time.Now()).AddDays(n)
+	items, err := models.ListDueForTeam(c.Request.Context(), s.DB, team, until.String())
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, gin.H{"team": team, "until": until, "items": items}, nil
+}
+
+func (s *Server) teamOverdue(c *gin.Context) (int, any, error) {
+	team, err := s.team(c)
+	if err != nil {
+		return 0, nil, err
+	}
+	items, err := models.ListOverdueForTeam(c.Request.Context(), s.DB, team)
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, gin.H{"team": team, "items": items}, nil
+}

@@ -1,0 +1,47 @@
+package workflows
+
+import (
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/securebase/securebase/activities"
+)
+
+// LeaveInput is HR recording a leaver: the staff record as it now stands
+// and every lifecycle of theirs still open.
+type LeaveInput struct {
+	Staff      activities.StaffRecord `json:"staff"` // Status "left"
+	Signal     LeaveSignal            `json:"signal"`
+	Lifecycles []string               `json:"lifecycles"`
+}
+
+// LeaveResult lists the lifecycles told to close.
+type LeaveResult struct {
+	Closed []string `json:"closed"`
+}
+
+// Leave records that a person left and tells each of their lifecycles, which
+// close themselves, recording why. Its ID "Leave:<staff id>" makes HR's
+// retry a no-op.
+func Leave(ctx workflow.Context, in LeaveInput) (LeaveResult, error) {
+	ctx = withRecordOptions(ctx)
+	info := workflow.GetInfo(ctx)
+	ev := activities.Event{
+		WorkflowID: info.WorkflowExecution.ID, RunID: info.WorkflowExecution.RunID, EventID: "left",
+		At: workflow.Now(ctx), Actor: in.Signal.Actor, Action: "staff.left", Reason: in.Signal.Reason,
+		StaffID: in.Staff.ID, Authority: in.Staff.Authority, PackVersion: in.Staff.PackVersion, Staff: &in.Staff,
+		Detail: map[string]any{"on": in.Signal.On.String(), "lifecycles": in.Lifecycles},
+	}
+	if err := workflow.ExecuteActivity(ctx, activities.RecordEventName, ev).Get(ctx, nil); err != nil {
+		return LeaveResult{}, err
+	}
+	var res LeaveResult
+	for _, id := range in.Lifecycles {
+		// A lifecycle that already ended has nothing to close.
+		if err := workflow.SignalExternalWorkflow(ctx, id, "", SignalLeave, in.Signal).Get(ctx, nil); err != nil {
+			workflow.GetLogger(ctx).Info("lifecycle not open", "workflow", id, "error", err)
+			continue
+		}
+		res.Closed = append(res.Closed, id)
+	}
+	return res, nil
+}
