@@ -46,6 +46,11 @@ func (s *Server) Handler() http.Handler {
 	v1.POST("/staff/:id/asye/resumptions", s.handle(s.resume))
 	v1.POST("/staff/:id/asye/extensions", s.handle(s.extend))
 	v1.POST("/staff/:id/asye/outcome", s.handle(s.recordOutcome))
+	s.standingRoutes(v1)
+	s.agreementRoutes(v1)
+	s.supervisionRoutes(v1)
+	s.recordRoutes(v1)
+	s.caseRoutes(v1)
 	r.NoRoute(func(c *gin.Context) {
 		c.JSON(http.StatusNotFound, ErrorBody{Error: "no such endpoint: " + c.Request.Method + " " + c.Request.URL.Path})
 	})

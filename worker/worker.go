@@ -23,6 +23,12 @@ func Register(r sdkworker.Registry, acts *activities.Activities) {
 func RegisterWorkflows(r sdkworker.WorkflowRegistry) {
 	r.RegisterWorkflowWithOptions(workflows.Onboard, workflow.RegisterOptions{Name: workflows.OnboardWorkflow})
 	r.RegisterWorkflowWithOptions(workflows.ASYE, workflow.RegisterOptions{Name: workflows.ASYEWorkflow})
+	r.RegisterWorkflowWithOptions(workflows.Agreement, workflow.RegisterOptions{Name: workflows.AgreementWorkflow})
+	r.RegisterWorkflowWithOptions(workflows.Supervision, workflow.RegisterOptions{Name: workflows.SupervisionWorkflow})
+	r.RegisterWorkflowWithOptions(workflows.SignOff, workflow.RegisterOptions{Name: workflows.SignOffWorkflow})
+	r.RegisterWorkflowWithOptions(workflows.Leave, workflow.RegisterOptions{Name: workflows.LeaveWorkflow})
+	r.RegisterWorkflowWithOptions(workflows.Case, workflow.RegisterOptions{Name: workflows.CaseWorkflow})
+	r.RegisterWorkflowWithOptions(workflows.Caseload, workflow.RegisterOptions{Name: workflows.CaseloadWorkflow})
 }
 
 // New builds a worker on the securebase task queue.

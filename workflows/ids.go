@@ -10,8 +10,14 @@ import (
 // Registered names. Renaming a Go function must never change these: running
 // histories refer to them.
 const (
-	OnboardWorkflow = "Onboard"
-	ASYEWorkflow    = "ASYE"
+	OnboardWorkflow     = "Onboard"
+	ASYEWorkflow        = "ASYE"
+	AgreementWorkflow   = "Agreement"
+	SupervisionWorkflow = "Supervision"
+	SignOffWorkflow     = "SignOff"
+	LeaveWorkflow       = "Leave"
+	CaseWorkflow        = "Case"
+	CaseloadWorkflow    = "Caseload"
 
 	// Updates on ASYE.
 	UpdateRecordSession    = "RecordSession"
@@ -31,8 +37,14 @@ const (
 
 // Workflow kinds: the prefix of a workflow ID.
 const (
-	KindOnboard = "Onboard"
-	KindASYE    = "ASYE"
+	KindOnboard     = "Onboard"
+	KindASYE        = "ASYE"
+	KindAgreement   = "Agreement"
+	KindSupervision = "Supervision"
+	KindSignOff     = "SignOff"
+	KindLeave       = "Leave"
+	KindCase        = "Case"
+	KindCaseload    = "Caseload"
 )
 
 // ID builds a business-keyed workflow ID: "ASYE:emp-123".
