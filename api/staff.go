@@ -9,9 +9,7 @@ import (
 	"slices"
 
 	"github.com/gin-gonic/gin"
-	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
-	"go.temporal.io/sdk/client"
 
 	"github.com/securebase/securebase/activities"
 	"github.com/securebase/securebase/models"
@@ -209,22 +207,8 @@ func (s *Server) onboard(c *gin.Context) (int, any, error) {
 		}
 	}
 	id := workflows.ID(workflows.KindOnboard, req.ID)
-	run, err := s.Temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
-		ID:                       id,
-		TaskQueue:                workflows.TaskQueue,
-		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
-		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
-		TypedSearchAttributes:    workflows.SearchAttributes(req.ID, req.Authority, req.Team, workflows.KindOnboard),
-	}, workflows.OnboardWorkflow, in)
-	var started *serviceerror.WorkflowExecutionAlreadyStarted
-	if errors.As(err, &started) {
-		// Onboarded before and finished: wait on that run instead.
-		run, err = s.Temporal.GetWorkflow(ctx, id, ""), nil
-	}
-	if err != nil {
-		return 0, nil, err
-	}
-	if err := run.Get(ctx, nil); err != nil {
+	attrs := workflows.SearchAttributes(req.ID, req.Authority, req.Team, workflows.KindOnboard)
+	if err := s.runOnce(ctx, id, workflows.OnboardWorkflow, attrs, in, nil); err != nil {
 		return 0, nil, err
 	}
 	// Two different requests for one id can race to the same run: the record

@@ -11,9 +11,6 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
-	enumspb "go.temporal.io/api/enums/v1"
-	"go.temporal.io/api/serviceerror"
-	"go.temporal.io/sdk/client"
 
 	"github.com/securebase/securebase/activities"
 	"github.com/securebase/securebase/models"
@@ -183,22 +180,9 @@ func (s *Server) recordLeaver(c *gin.Context) (int, any, error) {
 		Lifecycles: ids,
 	}
 	id := workflows.ID(workflows.KindLeave, st.ID)
-	run, err := s.Temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
-		ID:                       id,
-		TaskQueue:                workflows.TaskQueue,
-		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
-		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
-		TypedSearchAttributes:    workflows.SearchAttributes(st.ID, st.Authority, st.Team, workflows.KindLeave),
-	}, workflows.LeaveWorkflow, in)
-	var started *serviceerror.WorkflowExecutionAlreadyStarted
-	if errors.As(err, &started) {
-		run, err = s.Temporal.GetWorkflow(ctx, id, ""), nil
-	}
-	if err != nil {
-		return 0, nil, err
-	}
+	attrs := workflows.SearchAttributes(st.ID, st.Authority, st.Team, workflows.KindLeave)
 	var res workflows.LeaveResult
-	if err := run.Get(ctx, &res); err != nil {
+	if err := s.runOnce(ctx, id, workflows.LeaveWorkflow, attrs, in, &res); err != nil {
 		return 0, nil, err
 	}
 	return http.StatusOK, gin.H{"staff_id": st.ID, "on": on, "closed": res.Closed}, nil

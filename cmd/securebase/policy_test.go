@@ -1,8 +1,6 @@
 package main
 
 import (
-	"bytes"
-	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -13,24 +11,12 @@ import (
 	"github.com/securebase/securebase/policy"
 )
 
-// policyCmd runs the root command with args, as the binary would.
-func policyCmd(t *testing.T, args ...string) (string, error) {
-	t.Helper()
-	root := newRootCmd()
-	var out bytes.Buffer
-	root.SetOut(&out)
-	root.SetErr(&out)
-	root.SetArgs(args)
-	err := root.ExecuteContext(context.Background())
-	return out.String(), err
-}
-
 func TestPolicyValidateCmd(t *testing.T) {
-	out, err := policyCmd(t, "policy", "validate")
+	out, err := runCmd(t, "policy", "validate")
 	if err != nil || out != "ok: 5 packs\n" {
 		t.Fatalf("validate built-in packs: %q %v", out, err)
 	}
-	out, err = policyCmd(t, "policy", "validate", "../../policy/packs/surrey.yaml", "../../policy/packs/bolton.yaml")
+	out, err = runCmd(t, "policy", "validate", "../../policy/packs/surrey.yaml", "../../policy/packs/bolton.yaml")
 	if err != nil || out != "ok: 2 packs\n" {
 		t.Fatalf("validate files: %q %v", out, err)
 	}
@@ -44,20 +30,20 @@ func TestPolicyValidateCmd(t *testing.T) {
 	if err := os.WriteFile(bad, []byte(text), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	out, err = policyCmd(t, "policy", "validate", bad)
+	out, err = runCmd(t, "policy", "validate", bad)
 	if err == nil || !strings.Contains(out, bad+":") || !strings.Contains(out, `rule S-PS-4: every: "-6w" is negative`) {
 		t.Fatalf("validate a bad file: %q %v", out, err)
 	}
 }
 
 func TestPolicyShowCmd(t *testing.T) {
-	out, err := policyCmd(t, "policy", "show", "bracknell-forest", "--on", "2025-09-01")
+	out, err := runCmd(t, "policy", "show", "bracknell-forest", "--on", "2025-09-01")
 	if err != nil || !strings.Contains(out, "BF-ASYE-1 (enforced): ") || !strings.Contains(out, "BF-BK-1 (not yet enforced): ") {
 		t.Fatalf("show: %v\n%s", err, out)
 	}
 	defer func(f func() time.Time) { timeNow = f }(timeNow)
 	timeNow = func() time.Time { return time.Date(2025, 9, 1, 12, 0, 0, 0, time.UTC) }
-	if out, err := policyCmd(t, "policy", "show", "surrey"); err != nil || !strings.Contains(out, "S-ASYE-1") {
+	if out, err := runCmd(t, "policy", "show", "surrey"); err != nil || !strings.Contains(out, "S-ASYE-1") {
 		t.Fatalf("show today: %v", err)
 	}
 	for _, args := range [][]string{
@@ -65,14 +51,14 @@ func TestPolicyShowCmd(t *testing.T) {
 		{"policy", "show"},
 		{"policy", "show", "surrey", "--on", "1 May"},
 	} {
-		if _, err := policyCmd(t, args...); err == nil {
+		if _, err := runCmd(t, args...); err == nil {
 			t.Errorf("%v: accepted", args)
 		}
 	}
 }
 
 func TestPolicyScheduleCmd(t *testing.T) {
-	out, err := policyCmd(t, "policy", "schedule", "--authority", "cumberland", "--role", "nqsw", "--start", "2025-09-01", "--count", "7")
+	out, err := runCmd(t, "policy", "schedule", "--authority", "cumberland", "--role", "nqsw", "--start", "2025-09-01", "--count", "7")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -94,7 +80,7 @@ func TestPolicyScheduleCmd(t *testing.T) {
 		{[]string{"--authority", "cumberland", "--role", "nqsw", "--start", "2025-09-01", "--count", "x"}, `invalid argument "x" for "--count"`},
 		{[]string{"--authority", "cumberland", "--role", "nqsw", "--start", "2025-09-01", "--count", "-2"}, "count -2"},
 	} {
-		_, err := policyCmd(t, append([]string{"policy", "schedule"}, c.args...)...)
+		_, err := runCmd(t, append([]string{"policy", "schedule"}, c.args...)...)
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%v: %v, want %q", c.args, err, c.want)
 		}
@@ -102,7 +88,7 @@ func TestPolicyScheduleCmd(t *testing.T) {
 }
 
 func TestCalendarAddCmd(t *testing.T) {
-	out, err := policyCmd(t, "calendar", "add", "--from", "2025-12-24", "--working-days", "1")
+	out, err := runCmd(t, "calendar", "add", "--from", "2025-12-24", "--working-days", "1")
 	if err != nil || out != "2025-12-29\n" {
 		t.Fatalf("calendar add: %q %v", out, err)
 	}
@@ -114,7 +100,7 @@ func TestCalendarAddCmd(t *testing.T) {
 		{[]string{"--from", "24 Dec", "--working-days", "1"}, `--from: "24 Dec" is not a date`},
 		{[]string{"--from", "2025-12-24"}, `required flag(s) "working-days" not set`},
 	} {
-		_, err := policyCmd(t, append([]string{"calendar", "add"}, c.args...)...)
+		_, err := runCmd(t, append([]string{"calendar", "add"}, c.args...)...)
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%v: %v, want %q", c.args, err, c.want)
 		}

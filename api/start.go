@@ -1,0 +1,35 @@
+package api
+
+import (
+	"context"
+	"errors"
+
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/securebase/securebase/workflows"
+)
+
+// runOnce starts the business-keyed workflow id unless it runs or ran
+// already, and waits for its result: a retried request, or fifty at once,
+// find the one run and never start a second.
+func (s *Server) runOnce(ctx context.Context, id, workflowType string, attrs temporal.SearchAttributes, in, out any) error {
+	run, err := s.Temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+		ID:                       id,
+		TaskQueue:                workflows.TaskQueue,
+		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
+		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
+		TypedSearchAttributes:    attrs,
+	}, workflowType, in)
+	var started *serviceerror.WorkflowExecutionAlreadyStarted
+	if errors.As(err, &started) {
+		// It ran before and finished: its result is the answer.
+		run, err = s.Temporal.GetWorkflow(ctx, id, ""), nil
+	}
+	if err != nil {
+		return err
+	}
+	return run.Get(ctx, out)
+}
