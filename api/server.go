@@ -21,6 +21,7 @@ type Server struct {
 	DB       *gorm.DB
 	Packs    *policy.Registry
 	Log      *slog.Logger
+	Metrics  *Metrics // optional: request metrics and /metrics
 	// Wait bounds how long a request waits on a workflow (start, update, query).
 	Wait time.Duration
 }
@@ -34,6 +35,10 @@ func (s *Server) Handler() http.Handler {
 	r := gin.New()
 	r.Use(gin.Recovery(), s.logRequests)
 	r.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
+	r.GET("/readyz", s.ready)
+	if s.Metrics != nil {
+		r.GET("/metrics", gin.WrapH(s.Metrics.Handler()))
+	}
 	v1 := r.Group("/api/v1")
 	v1.POST("/staff", s.handle(s.onboard))
 	v1.GET("/staff/:id", s.handle(s.getStaff))
@@ -60,6 +65,9 @@ func (s *Server) Handler() http.Handler {
 func (s *Server) logRequests(c *gin.Context) {
 	start := time.Now()
 	c.Next()
+	if s.Metrics != nil {
+		s.Metrics.observe(c, time.Since(start))
+	}
 	if s.Log != nil {
 		s.Log.Info("request", "method", c.Request.Method, "route", c.FullPath(), "status", c.Writer.Status(), "duration", time.Since(start))
 	}

@@ -91,12 +91,20 @@ func runDev(ctx context.Context, o devOptions) error {
 	if err := models.Migrate(db); err != nil {
 		return err
 	}
-	c, err := client.Dial(client.Options{HostPort: srv.FrontendAddress(), Namespace: "default", Logger: sdklog.NewStructuredLogger(o.Log.With("component", "sdk"))})
+	tel, err := newTelemetry(o.Log)
+	if err != nil {
+		return err
+	}
+	defer tel.Close()
+	c, err := client.Dial(client.Options{
+		HostPort: srv.FrontendAddress(), Namespace: "default",
+		Logger: sdklog.NewStructuredLogger(o.Log.With("component", "sdk")), MetricsHandler: tel.sdk,
+	})
 	if err != nil {
 		return err
 	}
 	defer c.Close()
-	return serve(ctx, c, db, o.Addr, true, o.Log, func(apiAddr string) {
+	return serve(ctx, c, db, tel, o.Addr, true, true, o.Log, func(apiAddr string) {
 		fmt.Fprintf(o.Out, "securebase dev is running\n  API:               http://%s\n  Temporal frontend: %s (namespace default)\n  data:              %s\n", apiAddr, srv.FrontendAddress(), o.DataDir)
 		if o.Ready != nil {
 			o.Ready(apiAddr, srv.FrontendAddress())
@@ -104,8 +112,10 @@ func runDev(ctx context.Context, o devOptions) error {
 	})
 }
 
-// serve runs the worker (when withWorker) and the API until ctx ends.
-func serve(ctx context.Context, c client.Client, db *gorm.DB, addr string, withWorker bool, log *slog.Logger, ready func(string)) error {
+// serve runs the worker (when withWorker) and the API (when withAPI; a
+// worker alone still serves /healthz, /readyz and /metrics on addr) until
+// ctx ends, then lets requests in flight finish.
+func serve(ctx context.Context, c client.Client, db *gorm.DB, tel *telemetry, addr string, withAPI, withWorker bool, log *slog.Logger, ready func(string)) error {
 	packs, err := policy.Load()
 	if err != nil {
 		return err
@@ -117,21 +127,23 @@ func serve(ctx context.Context, c client.Client, db *gorm.DB, addr string, withW
 		}
 		defer w.Stop()
 	}
-	if addr == "" {
-		<-ctx.Done()
-		return nil
-	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return err
 	}
-	hs := &http.Server{
-		Handler:           (&api.Server{Temporal: c, DB: db, Packs: packs, Log: log}).Handler(),
-		ReadHeaderTimeout: 10 * time.Second,
+	handler := (&api.Server{Temporal: c, DB: db, Packs: packs, Log: log, Metrics: tel.api}).Handler()
+	if !withAPI {
+		// A worker serves only its health and metrics.
+		mux := http.NewServeMux()
+		mux.Handle("/healthz", handler)
+		mux.Handle("/readyz", handler)
+		mux.Handle("/metrics", handler)
+		handler = mux
 	}
+	hs := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
-	log.Info("API listening", "addr", ln.Addr().String())
+	log.Info("listening", "addr", ln.Addr().String(), "api", withAPI)
 	if ready != nil {
 		ready(ln.Addr().String())
 	}
@@ -151,29 +163,34 @@ func serve(ctx context.Context, c client.Client, db *gorm.DB, addr string, withW
 
 // production opens what api and worker need: Postgres at a current schema,
 // and a Temporal client configured from the SDK's environment variables.
-func production(ctx context.Context) (client.Client, *gorm.DB, *slog.Logger, error) {
+func production(ctx context.Context) (client.Client, *gorm.DB, *telemetry, *slog.Logger, error) {
 	log := slog.New(slog.NewJSONHandler(os.Stderr, nil))
 	url := os.Getenv("DATABASE_URL")
 	if url == "" {
-		return nil, nil, nil, errors.New("DATABASE_URL is not set: api and worker run on PostgreSQL")
+		return nil, nil, nil, nil, errors.New("DATABASE_URL is not set: api and worker run on PostgreSQL")
 	}
 	db, err := models.Open(url, "")
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, nil, nil, nil, err
 	}
 	if err := models.CheckSchema(db); err != nil {
-		return nil, nil, nil, err
+		return nil, nil, nil, nil, err
 	}
 	opts, err := envconfig.LoadDefaultClientOptions()
 	if err != nil {
-		return nil, nil, nil, fmt.Errorf("temporal client settings: %w", err)
+		return nil, nil, nil, nil, fmt.Errorf("temporal client settings: %w", err)
+	}
+	tel, err := newTelemetry(log)
+	if err != nil {
+		return nil, nil, nil, nil, err
 	}
 	opts.Logger = sdklog.NewStructuredLogger(log.With("component", "sdk"))
+	opts.MetricsHandler = tel.sdk
 	c, err := client.DialContext(ctx, opts)
 	if err != nil {
-		return nil, nil, nil, fmt.Errorf("temporal at %s: %w", opts.HostPort, err)
+		return nil, nil, nil, nil, fmt.Errorf("temporal at %s: %w", opts.HostPort, err)
 	}
-	return c, db, log, nil
+	return c, db, tel, log, nil
 }
 
 func newAPICmd() *cobra.Command {
@@ -182,12 +199,12 @@ func newAPICmd() *cobra.Command {
 		Use:   "api",
 		Short: "Serve the API (production: Temporal cluster from TEMPORAL_* settings, PostgreSQL from DATABASE_URL)",
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, db, log, err := production(cmd.Context())
+			c, db, tel, log, err := production(cmd.Context())
 			if err != nil {
 				return err
 			}
 			defer c.Close()
-			return serve(cmd.Context(), c, db, addr, false, log, nil)
+			return serve(cmd.Context(), c, db, tel, addr, true, false, log, nil)
 		},
 	}
 	cmd.Flags().StringVar(&addr, "addr", envOr("SECUREBASE_ADDR", ":8080"), "where the API listens")
@@ -195,19 +212,22 @@ func newAPICmd() *cobra.Command {
 }
 
 func newWorkerCmd() *cobra.Command {
-	return &cobra.Command{
+	var addr string
+	cmd := &cobra.Command{
 		Use:   "worker",
 		Short: "Run the workflow and activity worker (production settings as for api)",
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, db, log, err := production(cmd.Context())
+			c, db, tel, log, err := production(cmd.Context())
 			if err != nil {
 				return err
 			}
 			defer c.Close()
 			log.Info("worker running", "task_queue", workflows.TaskQueue)
-			return serve(cmd.Context(), c, db, "", true, log, nil)
+			return serve(cmd.Context(), c, db, tel, addr, false, true, log, nil)
 		},
 	}
+	cmd.Flags().StringVar(&addr, "metrics-addr", envOr("SECUREBASE_METRICS_ADDR", ":9090"), "where the worker serves /healthz, /readyz and /metrics")
+	return cmd
 }
 
 func newMigrateCmd() *cobra.Command {
