@@ -1,17 +1,10 @@
 package api
 
 import (
-	"context"
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
-	"go.temporal.io/api/serviceerror"
-	"go.temporal.io/sdk/client"
 
 	"github.com/securebase/securebase/policy"
 	"github.com/securebase/securebase/workflows"
@@ -179,10 +172,6 @@ func (s *Server) change(c *gin.Context, update, requestID string, in any) (int, 
 }
 
 // updateASYE sends an update to the person's ASYE and waits for its result.
-// The update ID is the request id plus a digest of what was asked, so a
-// retried identical request gets the first answer back from Temporal, while
-// the same request id with a different body reaches the validator and is
-// refused there.
 func (s *Server) updateASYE(c *gin.Context, update, requestID string, in, out any) error {
 	st, err := s.staff(c)
 	if err != nil {
@@ -191,26 +180,5 @@ func (s *Server) updateASYE(c *gin.Context, update, requestID string, in, out an
 	if st.Role != "nqsw" {
 		return fail(http.StatusConflict, fmt.Sprintf("staff %s (%s) has no ASYE", st.ID, st.Role))
 	}
-	body, err := json.Marshal(in)
-	if err != nil {
-		return err
-	}
-	sum := sha256.Sum256(append([]byte(update+"\x00"), body...))
-	ctx, cancel := context.WithTimeout(c.Request.Context(), s.Wait)
-	defer cancel()
-	handle, err := s.Temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
-		WorkflowID:   workflows.ID(workflows.KindASYE, st.ID),
-		UpdateName:   update,
-		UpdateID:     requestID + ":" + hex.EncodeToString(sum[:8]),
-		Args:         []any{in},
-		WaitForStage: client.WorkflowUpdateStageCompleted,
-	})
-	if err == nil {
-		err = handle.Get(ctx, out)
-	}
-	var notFound *serviceerror.NotFound
-	if errors.As(err, &notFound) {
-		return fail(http.StatusConflict, fmt.Sprintf("the ASYE of %s is not running: %s", st.ID, notFound.Message))
-	}
-	return err
+	return s.update(c, workflows.ID(workflows.KindASYE, st.ID), update, requestID, in, out)
 }

@@ -250,6 +250,7 @@ type packFile struct {
 	Source              Source               `yaml:"source"`
 	ClosureDays         []fileDate           `yaml:"closure_days"`
 	Rules               []Rule               `yaml:"rules"`
+	Escalation          Escalation           `yaml:"escalation"`
 	ASYE                ASYE                 `yaml:"asye"`
 	PersonalSupervision *PersonalSupervision `yaml:"personal_supervision"`
 	Agreement           *Agreement           `yaml:"agreement"`
@@ -310,7 +311,7 @@ func (d *doc) read(data []byte) *Pack {
 	p := &Pack{
 		Authority: f.Authority, Name: f.Name, Version: f.Version,
 		EffectiveFrom: f.EffectiveFrom.Date, EffectiveTo: f.EffectiveTo.Date,
-		Source: f.Source, Rules: f.Rules, ASYE: f.ASYE,
+		Source: f.Source, Rules: f.Rules, Escalation: f.Escalation, ASYE: f.ASYE,
 		PersonalSupervision: f.PersonalSupervision, Agreement: f.Agreement, SignOff: f.SignOff,
 		CaseSupervision: f.CaseSupervision, Caseload: f.Caseload, Retention: f.Retention,
 		File: d.file,

@@ -59,6 +59,9 @@ type Pack struct {
 	ClosureDays []Date `json:"closure_days,omitempty" yaml:"closure_days,omitempty"`
 	Rules       []Rule `json:"rules" yaml:"rules"`
 
+	// Escalation is how every standing duty (agreement, personal supervision,
+	// record sign-off) escalates when unmet; the ASYE has its own.
+	Escalation          Escalation           `json:"escalation" yaml:"escalation"`
 	ASYE                ASYE                 `json:"asye" yaml:"asye"`
 	PersonalSupervision *PersonalSupervision `json:"personal_supervision,omitempty" yaml:"personal_supervision,omitempty"`
 	Agreement           *Agreement           `json:"agreement,omitempty" yaml:"agreement,omitempty"`
@@ -160,6 +163,8 @@ type CaseSupervision struct {
 	OnAllocation   *RuleRef         `json:"on_allocation,omitempty" yaml:"on_allocation,omitempty"`
 	BeforeTransfer *RuleRef         `json:"before_transfer,omitempty" yaml:"before_transfer,omitempty"`
 	RecordWithin   []RecordDeadline `json:"record_within,omitempty" yaml:"record_within,omitempty"`
+	// The case lifecycle's further rules: types and helpers in case.go.
+	CaseRules `yaml:",inline"`
 }
 
 // RuleRef marks a duty that has no number, only a rule.
@@ -204,6 +209,8 @@ type Caseload struct {
 	AnalysisEvery          *Span `json:"analysis_every,omitempty" yaml:"analysis_every,omitempty"`
 	OverMaxNotifyAfter     *Span `json:"over_max_notify_after,omitempty" yaml:"over_max_notify_after,omitempty"`
 	TeamAverageReviewEvery *Span `json:"team_average_review_every,omitempty" yaml:"team_average_review_every,omitempty"`
+	// Maximum and who may not hold cases: types and helpers in case.go.
+	CaseloadRules `yaml:",inline"`
 }
 
 // Retention is how long supervision records are kept after the worker leaves.

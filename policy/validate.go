@@ -237,11 +237,14 @@ func (d *doc) validate(p *Pack) {
 	c.header()
 	c.ruleList()
 	c.asye()
+	c.ref(pathOf("escalation", "rule"), p.Escalation.Rule, true)
+	c.positive(pathOf("escalation", "after"), p.Escalation.After, p.Escalation.Rule)
 	c.personalSupervision()
 	c.agreement()
 	c.signOff()
 	c.caseSupervision()
 	c.caseload()
+	c.caseRules() // case.go
 	c.retention()
 	// A rule the engine reads must say it is enforced.
 	for _, id := range slices.Sorted(maps.Keys(c.asyeUse)) {

@@ -28,6 +28,11 @@ type lifecycle struct {
 	// writes keeps record writes in the order the decisions were made, so a
 	// slow write can never overwrite a later one (a met item back to due).
 	writes workflow.Mutex
+	// leaveCh and leaveFn handle the leave signal (see onLeave).
+	leaveCh workflow.ReceiveChannel
+	leaveFn func(workflow.Context, LeaveSignal)
+	// caseID, set by a case lifecycle, goes on every event and due item it writes.
+	caseID string
 }
 
 func newLifecycle(ctx workflow.Context, action, label, staffID, name, authority, team string, pack policy.PackRef, closures []policy.Date, esc policy.Escalation) *lifecycle {
@@ -58,6 +63,10 @@ func (l *lifecycle) run(ctx workflow.Context, finished func() bool, next func() 
 		}
 		fire(ctx)
 		if continueAsNewSuggested(ctx) && !finished() {
+			l.drain(ctx)
+			if finished() {
+				break
+			}
 			return true, workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) })
 		}
 	}
@@ -160,6 +169,7 @@ func resetIfFuture(d *DueState, now time.Time) {
 func (l *lifecycle) dueItem(key, kind string, due policy.Date, status string, met policy.Date, rule string) activities.DueItemRecord {
 	r := activities.DueItemRecord{
 		Key: key, Kind: kind, StaffID: l.staffID, Team: l.team, Authority: l.authority,
+		CaseID: l.caseID,
 		DueOn: due.String(), Status: status, RuleID: rule,
 	}
 	if !met.IsZero() {
@@ -185,6 +195,9 @@ func (l *lifecycle) record(ctx workflow.Context, eventID string, ev activities.E
 	ev.EventID = eventID
 	ev.At = workflow.Now(ctx)
 	ev.StaffID = l.staffID
+	if l.caseID != "" {
+		ev.CaseID = l.caseID
+	}
 	ev.Authority = l.authority
 	ev.PackVersion = l.pack.Version
 	if err := l.writes.Lock(ctx); err != nil {
