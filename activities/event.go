@@ -31,6 +31,8 @@ type Event struct {
 	Session       *SessionRecord       `json:"session,omitempty"`
 	Due           []DueItemRecord      `json:"due,omitempty"`
 	Notifications []NotificationRecord `json:"notifications,omitempty"`
+	Record        *RecordWrite         `json:"record,omitempty"`
+	Case          *CaseRecord          `json:"case,omitempty"` // case.go: the cases projection and SMART actions
 }
 
 // StaffRecord upserts the staff row (onboarding, status changes).
@@ -92,4 +94,56 @@ type NotificationRecord struct {
 // RecordResult says whether the event was new.
 type RecordResult struct {
 	Applied bool `json:"applied"` // false when the event had been written before
+}
+
+// RecordWrite upserts a supervision record's row as its SignOff lifecycle
+// now sees it, and appends what this decision added: a version of the text,
+// a signature, a dispute. Rows already written for the same record and
+// version are never changed, and nothing is written to a finalised record.
+type RecordWrite struct {
+	ID                string `json:"id"`
+	StaffID           string `json:"staff_id"`
+	SupervisorID      string `json:"supervisor_id"`
+	ManagerID         string `json:"manager_id,omitempty"`
+	Team              string `json:"team,omitempty"`
+	SessionWorkflowID string `json:"session_workflow_id,omitempty"`
+	SessionKind       string `json:"session_kind,omitempty"`
+	HeldOn            string `json:"held_on"`          // YYYY-MM-DD
+	DueOn             string `json:"due_on,omitempty"` // YYYY-MM-DD
+	RuleID            string `json:"rule_id,omitempty"`
+	PreviousRecordID  string `json:"previous_record_id,omitempty"`
+	Status            string `json:"status"`
+	Outcome           string `json:"outcome,omitempty"`
+	CurrentVersion    int    `json:"current_version"`
+	SignedOn          string `json:"signed_on,omitempty"` // YYYY-MM-DD
+	FinalisedBy       string `json:"finalised_by,omitempty"`
+	ClosedReason      string `json:"closed_reason,omitempty"`
+
+	Version   *RecordVersionWrite   `json:"version,omitempty"`
+	Signature *RecordSignatureWrite `json:"signature,omitempty"`
+	Dispute   *RecordDisputeWrite   `json:"dispute,omitempty"`
+}
+
+// RecordVersionWrite is a new version of a record's text.
+type RecordVersionWrite struct {
+	Version        int    `json:"version"`
+	Kind           string `json:"kind"` // "draft", "amendment", "both_views"
+	Text           string `json:"text"`
+	SupervisorView string `json:"supervisor_view,omitempty"`
+	SuperviseeView string `json:"supervisee_view,omitempty"`
+	AuthorID       string `json:"author_id"`
+}
+
+// RecordSignatureWrite is one party signing one version.
+type RecordSignatureWrite struct {
+	Version  int    `json:"version"`
+	Role     string `json:"role"` // "supervisor", "supervisee"
+	SignerID string `json:"signer_id"`
+}
+
+// RecordDisputeWrite is the supervisee disputing one version, with their view.
+type RecordDisputeWrite struct {
+	Version  int    `json:"version"`
+	View     string `json:"view"`
+	RaisedBy string `json:"raised_by"`
 }

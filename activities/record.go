@@ -117,6 +117,16 @@ func apply(tx *gorm.DB, ev Event, detail string) (bool, error) {
 			return false, err
 		}
 	}
+	if ev.Record != nil {
+		if err := writeRecord(tx, ev); err != nil {
+			return false, err
+		}
+	}
+	if ev.Case != nil {
+		if err := writeCase(tx, ev); err != nil { // case.go
+			return false, err
+		}
+	}
 	for _, n := range ev.Notifications {
 		row := models.Notification{
 			WorkflowID:    ev.WorkflowID,
@@ -361,6 +371,9 @@ func validate(ev Event) error {
 			bad("notifications[%d] needs a recipient or a recipient_role", i)
 		}
 	}
+	if r := ev.Record; r != nil {
+		validateRecord(r, bad, date)
+	}
 	if len(problems) > 0 {
 		return fmt.Errorf("invalid event %s/%s: %s", ev.WorkflowID, ev.EventID, strings.Join(problems, "; "))
 	}
@@ -388,4 +401,137 @@ func or(s, fallback string) string {
 		return s
 	}
 	return fallback
+}
+
+// RecordFinalisedError is the application error type of a write to a
+// finalised supervision record: it can never be amended, so retrying is
+// pointless and the whole event is rolled back.
+const RecordFinalisedError = "RecordFinalised"
+
+// writeRecord upserts the record's row and appends its new version,
+// signature or dispute. A finalised record refuses every write.
+func writeRecord(tx *gorm.DB, ev Event) error {
+	r := ev.Record
+	var existing []models.SupervisionRecord
+	if err := tx.Where("id = ?", r.ID).Limit(1).Find(&existing).Error; err != nil {
+		return fmt.Errorf("read record %s: %w", r.ID, err)
+	}
+	if len(existing) == 1 && existing[0].Status == models.RecordFinalised {
+		return temporal.NewNonRetryableApplicationError(
+			fmt.Sprintf("event %s/%s: record %s was finalised and cannot be amended", ev.WorkflowID, ev.EventID, r.ID), RecordFinalisedError, nil)
+	}
+	row := models.SupervisionRecord{
+		ID: r.ID, WorkflowID: ev.WorkflowID, StaffID: r.StaffID, SupervisorID: r.SupervisorID, ManagerID: r.ManagerID,
+		Team: r.Team, Authority: ev.Authority, PackVersion: ev.PackVersion,
+		SessionWorkflowID: r.SessionWorkflowID, SessionKind: r.SessionKind, HeldOn: r.HeldOn, DueOn: r.DueOn,
+		RuleID: or(r.RuleID, ev.RuleID), PreviousRecordID: r.PreviousRecordID, Status: r.Status, Outcome: r.Outcome,
+		CurrentVersion: r.CurrentVersion, SignedOn: r.SignedOn, FinalisedBy: r.FinalisedBy, ClosedReason: r.ClosedReason,
+	}
+	if row.Team == "" {
+		team, err := staffTeam(tx, r.StaffID)
+		if err != nil {
+			return err
+		}
+		row.Team = team
+	}
+	if r.Status == models.RecordFinalised {
+		at := ev.At
+		row.FinalisedAt = &at
+	}
+	set := clause.AssignmentColumns([]string{
+		"supervisor_id", "manager_id", "team", "due_on", "rule_id", "status", "outcome", "current_version",
+		"signed_on", "finalised_by", "finalised_at", "closed_reason", "updated_at",
+	})
+	if err := tx.Clauses(clause.OnConflict{Columns: columns("id"), DoUpdates: set}).Create(&row).Error; err != nil {
+		return fmt.Errorf("upsert record %s: %w", r.ID, err)
+	}
+	// Versions, signatures and disputes are written once: a second write of
+	// the same one (from a different event) is a lifecycle bug, not a retry.
+	once := func(what string, res *gorm.DB) error {
+		if res.Error != nil {
+			return fmt.Errorf("insert %s of record %s: %w", what, r.ID, res.Error)
+		}
+		if res.RowsAffected == 0 {
+			return invalid("event %s/%s: %s of record %s was already written", ev.WorkflowID, ev.EventID, what, r.ID)
+		}
+		return nil
+	}
+	if v := r.Version; v != nil {
+		res := tx.Clauses(onConflictDoNothing("record_id", "version")).Create(&models.RecordVersion{
+			RecordID: r.ID, Version: v.Version, Kind: v.Kind, Text: v.Text, SupervisorView: v.SupervisorView,
+			SuperviseeView: v.SuperviseeView, AuthorID: v.AuthorID, WorkflowID: ev.WorkflowID, EventID: ev.EventID, WrittenAt: ev.At,
+		})
+		if err := once(fmt.Sprintf("version %d", v.Version), res); err != nil {
+			return err
+		}
+	}
+	if sg := r.Signature; sg != nil {
+		res := tx.Clauses(onConflictDoNothing("record_id", "version", "role")).Create(&models.RecordSignature{
+			RecordID: r.ID, Version: sg.Version, Role: sg.Role, SignerID: sg.SignerID, WorkflowID: ev.WorkflowID, EventID: ev.EventID, SignedAt: ev.At,
+		})
+		if err := once(fmt.Sprintf("the %s's signature on version %d", sg.Role, sg.Version), res); err != nil {
+			return err
+		}
+	}
+	if d := r.Dispute; d != nil {
+		res := tx.Clauses(onConflictDoNothing("record_id", "version")).Create(&models.RecordDispute{
+			RecordID: r.ID, Version: d.Version, View: d.View, RaisedBy: d.RaisedBy, WorkflowID: ev.WorkflowID, EventID: ev.EventID, RaisedAt: ev.At,
+		})
+		if err := once(fmt.Sprintf("the dispute of version %d", d.Version), res); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func validateRecord(r *RecordWrite, bad func(string, ...any), date func(string, string, bool)) {
+	if r.ID == "" {
+		bad("record.id is required")
+	}
+	if r.StaffID == "" {
+		bad("record.staff_id is required")
+	}
+	date("record.held_on", r.HeldOn, true)
+	date("record.due_on", r.DueOn, false)
+	date("record.signed_on", r.SignedOn, false)
+	switch r.Status {
+	case models.RecordDraft, models.RecordAwaitingSupervisee, models.RecordDisputed, models.RecordSigned, models.RecordFinalised, models.RecordClosed:
+	default:
+		bad("record.status %q is not a record status", r.Status)
+	}
+	if v := r.Version; v != nil {
+		if v.Version <= 0 {
+			bad("record.version.version must be positive")
+		}
+		switch v.Kind {
+		case models.VersionDraft, models.VersionAmendment, models.VersionBothViews:
+		default:
+			bad("record.version.kind %q is not one of draft, amendment, both_views", v.Kind)
+		}
+		if v.Text == "" {
+			bad("record.version.text is required")
+		}
+		if v.AuthorID == "" {
+			bad("record.version.author_id is required")
+		}
+	}
+	if sg := r.Signature; sg != nil {
+		if sg.Version <= 0 {
+			bad("record.signature.version must be positive")
+		}
+		if sg.Role != models.RoleSupervisor && sg.Role != models.RoleSupervisee {
+			bad("record.signature.role %q is not supervisor or supervisee", sg.Role)
+		}
+		if sg.SignerID == "" {
+			bad("record.signature.signer_id is required")
+		}
+	}
+	if d := r.Dispute; d != nil {
+		if d.Version <= 0 {
+			bad("record.dispute.version must be positive")
+		}
+		if d.View == "" {
+			bad("record.dispute.view is required")
+		}
+	}
 }

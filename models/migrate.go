@@ -30,6 +30,12 @@ var migrations = []Migration{
 	{Version: 1, Name: "create records", Up: func(tx *gorm.DB) error {
 		return tx.AutoMigrate(All()...)
 	}},
+	{Version: 2, Name: "supervision records", Up: func(tx *gorm.DB) error {
+		return tx.AutoMigrate(RecordModels()...)
+	}},
+	{Version: 3, Name: "cases and case actions", Up: func(tx *gorm.DB) error {
+		return tx.AutoMigrate(CaseModels()...)
+	}},
 }
 
 // Migrations returns the migrations this binary knows, oldest first.

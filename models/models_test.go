@@ -3,6 +3,7 @@ package models_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -36,7 +37,7 @@ func TestCheckSchemaBehindCurrentAhead(t *testing.T) {
 		if !errors.Is(err, models.ErrSchemaBehind) || errors.Is(err, models.ErrSchemaAhead) {
 			t.Fatalf("empty database: CheckSchema = %v, want ErrSchemaBehind", err)
 		}
-		want := "database schema is at version 0, this binary needs 1: run `securebase migrate`"
+		want := fmt.Sprintf("database schema is at version 0, this binary needs %d: run `securebase migrate`", models.SchemaVersion())
 		if err.Error() != want {
 			t.Fatalf("message = %q, want %q", err, want)
 		}

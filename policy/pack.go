@@ -89,6 +89,8 @@ type PersonalSupervision struct {
 	BookingHorizon    *Span          `json:"booking_horizon,omitempty" yaml:"booking_horizon,omitempty"` // sessions booked at least this far ahead
 	RebookWithin      *Span          `json:"rebook_within,omitempty" yaml:"rebook_within,omitempty"`     // a cancelled session is held within this of the cancellation
 	SupervisorAbsence []AbsenceCover `json:"supervisor_absence,omitempty" yaml:"supervisor_absence,omitempty"`
+	// Observation, appraisal and rearrange-only: types and helpers in cadence.go.
+	SupervisionDuties `yaml:",inline"`
 }
 
 // Roles a personal supervision cadence may be written for.

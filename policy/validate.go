@@ -240,6 +240,7 @@ func (d *doc) validate(p *Pack) {
 	c.ref(pathOf("escalation", "rule"), p.Escalation.Rule, true)
 	c.positive(pathOf("escalation", "after"), p.Escalation.After, p.Escalation.Rule)
 	c.personalSupervision()
+	c.supervisionDuties() // cadence.go
 	c.agreement()
 	c.signOff()
 	c.caseSupervision()

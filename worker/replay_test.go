@@ -44,11 +44,18 @@ func TestReplayCommittedHistories(t *testing.T) {
 	}
 }
 
-// A whole ASYE runs on the embedded server with real activities, and its
-// history replays. With -record-histories it becomes a committed history.
-func TestRecordHistories(t *testing.T) {
+// recorder is a real embedded server with a worker on a SQLite database:
+// the histories it makes are what a deployment's would be.
+type recorder struct {
+	t   *testing.T
+	ctx context.Context
+	c   client.Client
+}
+
+func newRecorder(t *testing.T) *recorder {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
+	t.Cleanup(cancel)
 	dir := t.TempDir()
 	port, err := devserver.FreePort()
 	if err != nil {
@@ -58,7 +65,7 @@ func TestRecordHistories(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer srv.Stop()
+	t.Cleanup(func() { srv.Stop() })
 	db, err := models.Open("", filepath.Join(dir, "app.db"))
 	if err != nil {
 		t.Fatal(err)
@@ -70,92 +77,170 @@ func TestRecordHistories(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer c.Close()
+	t.Cleanup(c.Close)
 	w := worker.New(c, &activities.Activities{DB: db})
 	if err := w.Start(); err != nil {
 		t.Fatal(err)
 	}
-	defer w.Stop()
+	t.Cleanup(w.Stop)
+	return &recorder{t: t, ctx: ctx, c: c}
+}
 
+// run starts a workflow and waits for it.
+func (r *recorder) run(id, workflowType string, in, out any) {
+	r.t.Helper()
+	run, err := r.c.ExecuteWorkflow(r.ctx, client.StartWorkflowOptions{ID: id, TaskQueue: workflows.TaskQueue}, workflowType, in)
+	if err == nil {
+		err = run.Get(r.ctx, out)
+	}
+	if err != nil {
+		r.t.Fatalf("%s: %v", id, err)
+	}
+}
+
+// update sends an update and fails the test if it is refused.
+func (r *recorder) update(id, name string, arg any) {
+	r.t.Helper()
+	h, err := r.c.UpdateWorkflow(r.ctx, client.UpdateWorkflowOptions{WorkflowID: id, UpdateName: name, Args: []any{arg}, WaitForStage: client.WorkflowUpdateStageCompleted})
+	if err == nil {
+		err = h.Get(r.ctx, nil)
+	}
+	if err != nil {
+		r.t.Fatalf("%s %s: %v", id, name, err)
+	}
+}
+
+// wait waits for a workflow to close.
+func (r *recorder) wait(id string) {
+	r.t.Helper()
+	if err := r.c.GetWorkflow(r.ctx, id, "").Get(r.ctx, nil); err != nil {
+		r.t.Fatalf("%s: %v", id, err)
+	}
+}
+
+// keep replays the workflow's history as it stands and, with
+// -record-histories, writes it to testdata/name.
+func (r *recorder) keep(name, id string) {
+	r.t.Helper()
+	hist := history(r.ctx, r.t, r.c, id)
+	replayer := sdkworker.NewWorkflowReplayer()
+	worker.RegisterWorkflows(replayer)
+	if err := replayer.ReplayWorkflowHistory(nil, hist); err != nil {
+		r.t.Fatalf("%s does not replay: %v", id, err)
+	}
+	if *record {
+		raw, err := protojson.MarshalOptions{Indent: "  "}.Marshal(hist)
+		if err != nil {
+			r.t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(historyDir, name), raw, 0o644); err != nil {
+			r.t.Fatal(err)
+		}
+	}
+}
+
+func mustDate(t *testing.T, s string) policy.Date {
+	t.Helper()
+	v, err := policy.ParseDate(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+// An NQSW's whole story runs on the embedded server with real activities:
+// onboarding, a year of ASYE recorded late (so overdue timers fire), the
+// agreement proposed, signed and re-opened, a record signed off and
+// finalised, a pass handing over to personal supervision, and leaving.
+// Every history replays; with -record-histories they are committed.
+func TestRecordHistories(t *testing.T) {
+	r := newRecorder(t)
 	packs, err := policy.Load()
 	if err != nil {
 		t.Fatal(err)
 	}
-	d := func(s string) policy.Date {
-		v, err := policy.ParseDate(s)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return v
-	}
+	d := func(s string) policy.Date { return mustDate(t, s) }
 	start := d("2026-01-05")
+	today := policy.DateOf(time.Now())
 	pack, err := packs.Pack("cumberland", start)
 	if err != nil {
 		t.Fatal(err)
 	}
+	person := workflows.Person{StaffID: "nq-h", Name: "Nia Quinn", Authority: "cumberland", Team: "north", Role: "nqsw", SupervisorID: "tm-1", ManagerID: "hos-1", Start: start}
+	agreement := workflows.NewAgreementInput(person, pack, "hr-1")
+	supervision := workflows.NewSupervisionInput(person, pack, "hr-1")
 	in := workflows.OnboardInput{
-		Actor: "hr-1",
-		Staff: activities.StaffRecord{ID: "nq-h", Name: "Nia Quinn", Authority: "cumberland", Team: "north", Role: "nqsw", SupervisorID: "tm-1", StartDate: start.String(), Status: "active", PackVersion: pack.Version},
+		Actor:     "hr-1",
+		Staff:     activities.StaffRecord{ID: "nq-h", Name: "Nia Quinn", Authority: "cumberland", Team: "north", Role: "nqsw", SupervisorID: "tm-1", StartDate: start.String(), Status: "active", PackVersion: pack.Version},
+		Agreement: &agreement,
 		ASYE: &workflows.ASYEInput{
 			StaffID: "nq-h", Name: "Nia Quinn", Authority: "cumberland", Team: "north", SupervisorID: "tm-1", ManagerID: "hos-1",
 			Start: start, Pack: pack.Ref(), Rules: pack.ASYE, ClosureDays: pack.ClosureDays, Actor: "hr-1",
+			SignOff: pack.SignOff, StandingEscalation: pack.Escalation, Handover: &supervision,
 		},
 	}
-	run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: "Onboard:nq-h", TaskQueue: workflows.TaskQueue}, workflows.OnboardWorkflow, in)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := run.Get(ctx, nil); err != nil {
-		t.Fatal(err)
-	}
-	asyeID := workflows.ID(workflows.KindASYE, "nq-h")
-	update := func(name string, arg any) {
-		t.Helper()
-		h, err := c.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{WorkflowID: asyeID, UpdateName: name, Args: []any{arg}, WaitForStage: client.WorkflowUpdateStageCompleted})
-		if err == nil {
-			err = h.Get(ctx, nil)
-		}
-		if err != nil {
-			t.Fatalf("%s: %v", name, err)
-		}
-	}
-	// A year in the past, recorded late: overdue timers fire, sessions,
-	// a pause, reviews, an extension and the outcome.
+	r.run("Onboard:nq-h", workflows.OnboardWorkflow, in, nil)
+	asye, agr := workflows.ID(workflows.KindASYE, "nq-h"), workflows.ID(workflows.KindAgreement, "nq-h")
+
 	session := func(id, on string) workflows.SessionInput {
 		return workflows.SessionInput{RequestID: id, HeldOn: d(on), DurationMinutes: 90, SupervisorID: "tm-1", Kind: "individual", Actor: "tm-1"}
 	}
-	update(workflows.UpdateRecordSession, session("s1", "2026-01-12"))
-	update(workflows.UpdateRecordSession, session("s2", "2026-01-19"))
-	update(workflows.UpdatePause, workflows.PauseInput{RequestID: "p1", From: d("2026-01-20"), Reason: "sickness", Actor: "tm-1"})
-	update(workflows.UpdateResume, workflows.ResumeInput{RequestID: "r1", On: d("2026-02-03"), Actor: "tm-1"})
-	update(workflows.UpdateRecordSession, session("s3", "2026-02-04"))
-	update(workflows.UpdateChangeSupervisor, workflows.SupervisorInput{RequestID: "sup1", SupervisorID: "tm-2", ManagerID: "hos-1", From: d("2026-02-05"), Actor: "hr-1"})
-	for _, r := range pack.ASYE.Reviews {
-		update(workflows.UpdateRecordReview, workflows.ReviewInput{RequestID: "rev-" + r.Name, Name: r.Name, HeldOn: d("2026-11-20"), Actor: "tm-2"})
+	r.update(asye, workflows.UpdateRecordSession, session("s1", "2026-01-12"))
+	r.update(asye, workflows.UpdateRecordSession, session("s2", "2026-01-19"))
+	r.update(asye, workflows.UpdatePause, workflows.PauseInput{RequestID: "p1", From: d("2026-01-20"), Reason: "sickness", Actor: "tm-1"})
+	r.update(asye, workflows.UpdateResume, workflows.ResumeInput{RequestID: "r1", On: d("2026-02-03"), Actor: "tm-1"})
+	r.update(asye, workflows.UpdateRecordSession, session("s3", "2026-02-04"))
+
+	// The agreement: terms proposed, both sign.
+	r.update(agr, workflows.UpdateProposeAgreementTerms, workflows.AgreementTermsInput{RequestID: "t1", Frequency: "4w", PurposeAndAims: "Support through the ASYE", Disagreements: "Raised with the head of service", Actor: "tm-1"})
+	r.update(agr, workflows.UpdateSignAgreement, workflows.AgreementSignInput{RequestID: "a1", SignedOn: today, Actor: "tm-1"})
+	r.update(agr, workflows.UpdateSignAgreement, workflows.AgreementSignInput{RequestID: "a2", SignedOn: today, Actor: "nq-h"})
+
+	// The first session's record: written, signed by both, finalised.
+	rec := workflows.ID(workflows.KindSignOff, workflows.RecordID("nq-h", "s1"))
+	r.update(rec, workflows.UpdateWriteRecord, workflows.RecordTextInput{RequestID: "w1", Text: "Reviewed caseload; reflective discussion on a CIN visit.", Actor: "tm-1"})
+	r.update(rec, workflows.UpdateSignRecord, workflows.RecordSignInput{RequestID: "g1", Version: 1, Actor: "tm-1"})
+	r.update(rec, workflows.UpdateSignRecord, workflows.RecordSignInput{RequestID: "g2", Version: 1, Actor: "nq-h"})
+	r.update(rec, workflows.UpdateFinaliseRecord, workflows.RecordFinaliseInput{RequestID: "f1", Actor: "tm-1"})
+	r.wait(rec)
+
+	// A new supervisor: the ASYE keeps its dates, the agreement re-opens.
+	change := workflows.SupervisorInput{RequestID: "sup1", SupervisorID: "tm-2", ManagerID: "hos-1", From: today, Actor: "hr-1"}
+	r.update(asye, workflows.UpdateChangeSupervisor, change)
+	r.update(agr, workflows.UpdateChangeSupervisor, change)
+	for _, rv := range pack.ASYE.Reviews {
+		r.update(asye, workflows.UpdateRecordReview, workflows.ReviewInput{RequestID: "rev-" + rv.Name, Name: rv.Name, HeldOn: today, Actor: "tm-2"})
 	}
-	update(workflows.UpdateExtend, workflows.ExtendInput{RequestID: "e1", Weeks: 2, Reason: "more evidence of capability 6", Actor: "tm-2"})
-	update(workflows.UpdateRecordOutcome, workflows.OutcomeInput{RequestID: "o1", Outcome: workflows.StatusPassed, DecidedOn: d("2026-11-20"), Reason: "panel agreed", Actor: "tm-2"})
+	r.update(asye, workflows.UpdateExtend, workflows.ExtendInput{RequestID: "e1", Weeks: 2, Reason: "more evidence of capability 6", Actor: "tm-2"})
+	r.update(asye, workflows.UpdateRecordOutcome, workflows.OutcomeInput{RequestID: "o1", Outcome: workflows.StatusPassed, DecidedOn: today, Reason: "panel agreed", Actor: "tm-2"})
 	var res workflows.ASYEResult
-	if err := c.GetWorkflow(ctx, asyeID, "").Get(ctx, &res); err != nil || res.Outcome != workflows.StatusPassed {
+	if err := r.c.GetWorkflow(r.ctx, asye, "").Get(r.ctx, &res); err != nil || res.Outcome != workflows.StatusPassed {
 		t.Fatalf("ASYE ended %+v, %v", res, err)
 	}
 
-	for name, id := range map[string]string{"onboard-nqsw.json": "Onboard:nq-h", "asye-cumberland-passed.json": asyeID} {
-		hist := history(ctx, t, c, id)
-		r := sdkworker.NewWorkflowReplayer()
-		worker.RegisterWorkflows(r)
-		if err := r.ReplayWorkflowHistory(nil, hist); err != nil {
-			t.Fatalf("%s does not replay: %v", id, err)
-		}
-		if *record {
-			raw, err := protojson.MarshalOptions{Indent: "  "}.Marshal(hist)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := os.WriteFile(filepath.Join(historyDir, name), raw, 0o644); err != nil {
-				t.Fatal(err)
-			}
-		}
+	// Personal supervision took over: a session held, then the worker leaves.
+	sup := workflows.ID(workflows.KindSupervision, "nq-h")
+	r.update(sup, workflows.UpdateRecordSupervision, workflows.SupervisionSessionInput{RequestID: "p1", HeldOn: today, DurationMinutes: 90, SupervisorID: "tm-2", Actor: "tm-2"})
+	leave := workflows.LeaveInput{
+		Staff:      in.Staff,
+		Signal:     workflows.LeaveSignal{RequestID: "l1", On: today, Reason: "moved to another authority", Actor: "hr-1"},
+		Lifecycles: []string{agr, sup, workflows.ID(workflows.KindSignOff, workflows.RecordID("nq-h", "p1"))},
+	}
+	leave.Staff.Status = "left"
+	r.run("Leave:nq-h", workflows.LeaveWorkflow, leave, nil)
+	for _, id := range leave.Lifecycles {
+		r.wait(id)
+	}
+
+	for name, id := range map[string]string{
+		"onboard-nqsw.json":                 "Onboard:nq-h",
+		"asye-cumberland-passed.json":       asye,
+		"agreement-cumberland-left.json":    agr,
+		"signoff-cumberland-finalised.json": rec,
+		"supervision-cumberland-left.json":  sup,
+		"leave-nqsw.json":                   "Leave:nq-h",
+	} {
+		r.keep(name, id)
 	}
 }
 

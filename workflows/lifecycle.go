@@ -25,9 +25,10 @@ type lifecycle struct {
 	escalation policy.Escalation
 	// changed is bumped by every handler so the main loop recomputes its timer.
 	changed int
-	// writes keeps record writes in the order the decisions were made, so a
-	// slow write can never overwrite a later one (a met item back to due).
-	writes workflow.Mutex
+	// issued and served keep record writes in the order the decisions were
+	// made (a ticket each, first come first served; workflow.Mutex does not
+	// promise order), so a slow write can never overwrite a later one.
+	issued, served int
 	// leaveCh and leaveFn handle the leave signal (see onLeave).
 	leaveCh workflow.ReceiveChannel
 	leaveFn func(workflow.Context, LeaveSignal)
@@ -38,7 +39,7 @@ type lifecycle struct {
 func newLifecycle(ctx workflow.Context, action, label, staffID, name, authority, team string, pack policy.PackRef, closures []policy.Date, esc policy.Escalation) *lifecycle {
 	return &lifecycle{
 		action: action, label: label, staffID: staffID, name: name, authority: authority, team: team,
-		pack: pack, cal: policy.NewCalendar(closures), escalation: esc, writes: workflow.NewMutex(ctx),
+		pack: pack, cal: policy.NewCalendar(closures), escalation: esc,
 	}
 }
 
@@ -170,7 +171,7 @@ func (l *lifecycle) dueItem(key, kind string, due policy.Date, status string, me
 	r := activities.DueItemRecord{
 		Key: key, Kind: kind, StaffID: l.staffID, Team: l.team, Authority: l.authority,
 		CaseID: l.caseID,
-		DueOn: due.String(), Status: status, RuleID: rule,
+		DueOn:  due.String(), Status: status, RuleID: rule,
 	}
 	if !met.IsZero() {
 		r.MetOn = met.String()
@@ -200,10 +201,12 @@ func (l *lifecycle) record(ctx workflow.Context, eventID string, ev activities.E
 	}
 	ev.Authority = l.authority
 	ev.PackVersion = l.pack.Version
-	if err := l.writes.Lock(ctx); err != nil {
+	ticket := l.issued
+	l.issued++
+	defer func() { l.served++ }()
+	if err := workflow.Await(ctx, func() bool { return l.served == ticket }); err != nil {
 		return
 	}
-	defer l.writes.Unlock()
 	var res activities.RecordResult
 	// Update handlers get their own context, so the options are set here.
 	if err := workflow.ExecuteActivity(withRecordOptions(ctx), activities.RecordEventName, ev).Get(ctx, &res); err != nil {

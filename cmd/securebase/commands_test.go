@@ -56,3 +56,17 @@ func TestProductionNeedsDatabaseURL(t *testing.T) {
 		t.Fatalf("worker without DATABASE_URL: %v", err)
 	}
 }
+
+// bench runs end to end on a small n and reports every figure it promises.
+func TestBenchReportsFigures(t *testing.T) {
+	t.Setenv("DATABASE_URL", "")
+	out, err := runCmd(t, "bench", "--n", "6", "--concurrency", "2", "--data-dir", t.TempDir())
+	if err != nil {
+		t.Fatalf("bench: %v\n%s", err, out)
+	}
+	for _, want := range []string{"onboarding  API", "raw SDK start", "session     API p50", "raw SDK update p50", `"onboard_per_sec"`} {
+		if !strings.Contains(out, want) {
+			t.Errorf("bench output lacks %q:\n%s", want, out)
+		}
+	}
+}

@@ -38,7 +38,7 @@ func TestPolicyValidateCmd(t *testing.T) {
 
 func TestPolicyShowCmd(t *testing.T) {
 	out, err := runCmd(t, "policy", "show", "bracknell-forest", "--on", "2025-09-01")
-	if err != nil || !strings.Contains(out, "BF-ASYE-1 (enforced): ") || !strings.Contains(out, "BF-BK-1 (not yet enforced): ") {
+	if err != nil || !strings.Contains(out, "BF-ASYE-1 (enforced): ") || !strings.Contains(out, "BF-PS-5 (not yet enforced): ") {
 		t.Fatalf("show: %v\n%s", err, out)
 	}
 	defer func(f func() time.Time) { timeNow = f }(timeNow)

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"fmt"
 	"io"
 	"log/slog"
 	"time"
@@ -27,13 +26,14 @@ type telemetry struct {
 func newTelemetry(log *slog.Logger) (*telemetry, error) {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	reporter, err := tallyprom.Configuration{TimerType: "histogram"}.NewReporter(tallyprom.ConfigurationOptions{
-		Registry: reg,
-		OnError:  func(err error) { log.Warn("metric not registered", "error", err) },
+	// The reporter itself, not its Configuration: that one also mounts
+	// /metrics on the process-wide http.DefaultServeMux.
+	reporter := tallyprom.NewReporter(tallyprom.Options{
+		Registerer:       reg,
+		Gatherer:         reg,
+		DefaultTimerType: tallyprom.HistogramTimerType,
+		OnRegisterError:  func(err error) { log.Warn("metric not registered", "error", err) },
 	})
-	if err != nil {
-		return nil, fmt.Errorf("metrics: %w", err)
-	}
 	scope, closer := tally.NewRootScope(tally.ScopeOptions{
 		CachedReporter:  reporter,
 		Separator:       tallyprom.DefaultSeparator,

@@ -1,0 +1,82 @@
+package workflows
+
+import (
+	"testing"
+
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/securebase/securebase/policy"
+)
+
+func caseloadInput(t *testing.T, authority string, on policy.Date) CaseloadInput {
+	t.Helper()
+	pack, err := registry.Pack(authority, on)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := CaseloadInput{StaffID: "sw-1", Name: "Sam Worker", Authority: authority, Team: "north", SupervisorID: "tm-1", ManagerID: "hos-1",
+		Start: on, Pack: pack.Ref(), Escalation: pack.Escalation, ClosureDays: pack.ClosureDays, Actor: "system"}
+	if pack.Caseload != nil {
+		in.Rules = *pack.Caseload
+	}
+	return in
+}
+
+// Bolton: analysis due every 12 weeks; a caseload above the maximum for
+// longer than 3 months tells senior managers; an ASYE worker's limit is the
+// pack's share of it. Cumberland's pack has no caseload block: nothing is due.
+func TestCaseloadAcrossAuthorities(t *testing.T) {
+	on := date(t, "2025-03-03")
+	for _, tc := range []struct {
+		authority string
+		asye      bool
+		limit     int
+		analysis  string
+		notified  int
+	}{{"bolton", false, 20, "2025-05-26", 1}, {"bolton", true, 16, "2025-05-26", 1}, {"cumberland", false, 0, "", 0}} {
+		t.Run(tc.authority, func(t *testing.T) {
+			h := newHarness(t, on)
+			h.env.RegisterWorkflowWithOptions(Caseload, workflow.RegisterOptions{Name: CaseloadWorkflow})
+			in := caseloadInput(t, tc.authority, on)
+			if tc.asye {
+				pack, _ := registry.Pack(tc.authority, on)
+				a := pack.ASYE
+				in.ASYE, in.ASYEStart = &a, on
+			}
+			h.atHour(on, 10, func() {
+				for i := 0; i < 21; i++ {
+					h.env.SignalWorkflow(SignalCaseloadChange, CaseloadChange{Op: "add", CaseID: "c-" + string(rune('a'+i)), On: on})
+				}
+				h.env.SignalWorkflow(SignalCaseloadChange, CaseloadChange{Op: "add", CaseID: "c-a", On: on}) // heard twice, counted once
+			})
+			h.atHour(on, 12, func() {
+				v, _ := h.env.QueryWorkflow(QuerySchedule)
+				var s CaseloadSchedule
+				_ = v.Get(&s)
+				if s.Cases != 21 || s.Limit != tc.limit || (tc.asye && (s.CaseloadShare == nil || s.CaseloadShare.Percent != 80)) {
+					t.Errorf("caseload %+v", s)
+				}
+				if got := ""; len(s.Items) > 0 {
+					got = s.Items[0].Due.String()
+					if got != tc.analysis {
+						t.Errorf("analysis due %s, want %s", got, tc.analysis)
+					}
+				} else if tc.analysis != "" {
+					t.Errorf("no analysis due, want %s", tc.analysis)
+				}
+			})
+			h.at(on.AddDays(40), func() {
+				h.update(UpdateCaseloadAnalysis, AnalysisInput{RequestID: "a1", HeldOn: on.AddDays(40), Actor: "tm-1"}, h.ok("analysis"))
+			})
+			h.at(date(t, "2025-06-20"), func() { h.env.CancelWorkflow() })
+			h.env.ExecuteWorkflow(CaseloadWorkflow, in)
+			n := h.actions("caseload.over_max_notified")
+			if len(n) != tc.notified || (tc.notified == 1 && (n[0].RuleID != "B-CL-3" || n[0].Notifications[0].RecipientRole != "senior_manager" || n[0].At.Before(date(t, "2025-06-03").Time()))) {
+				t.Errorf("over-max notices %+v", n)
+			}
+			if tc.analysis != "" && len(h.actions("caseload.overdue")) != 0 {
+				t.Errorf("analysis overdue though held on day 40")
+			}
+		})
+	}
+}
