@@ -70,9 +70,10 @@ func (a Activities) RecordEvent(ctx context.Context, ev Event) (RecordResult, er
 // apply writes the event inside tx. It returns false when the audit row was
 // already there, having written nothing.
 func apply(tx *gorm.DB, ev Event, detail string) (bool, error) {
-	// The audit row goes first and claims the event. A concurrent attempt
-	// blocks on the unique index (PostgreSQL) or the write lock (SQLite)
-	// until this transaction ends, then inserts nothing.
+	// The audit row goes first and claims the event, appended to the audit
+	// hash chain (models.AppendAudit). A concurrent attempt blocks on the
+	// chain's lock (PostgreSQL) or the write lock (SQLite) until this
+	// transaction ends, then inserts nothing.
 	audit := models.AuditEvent{
 		WorkflowID:  ev.WorkflowID,
 		EventID:     ev.EventID,
@@ -89,11 +90,11 @@ func apply(tx *gorm.DB, ev Event, detail string) (bool, error) {
 		OccurredAt:  ev.At,
 		RecordedAt:  time.Now().UTC(),
 	}
-	res := tx.Clauses(onConflictDoNothing("workflow_id", "event_id")).Create(&audit)
-	if res.Error != nil {
-		return false, fmt.Errorf("insert audit event: %w", res.Error)
+	inserted, err := models.AppendAudit(tx, &audit)
+	if err != nil {
+		return false, err
 	}
-	if res.RowsAffected == 0 {
+	if !inserted {
 		return false, nil // recorded before
 	}
 

@@ -2,13 +2,11 @@ package api
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"slices"
 
 	"github.com/gin-gonic/gin"
-	"go.temporal.io/api/serviceerror"
 
 	"github.com/securebase/securebase/policy"
 	"github.com/securebase/securebase/workflows"
@@ -44,32 +42,6 @@ type (
 	}
 )
 
-// maxText bounds the free text of an agreement.
-const maxText = 4000
-
-func text(field, v, why string) []Problem {
-	switch {
-	case v == "":
-		return []Problem{{Field: field, Problem: "is required: " + why}}
-	case len(v) > maxText:
-		return []Problem{{Field: field, Problem: fmt.Sprintf("is longer than %d characters", maxText)}}
-	}
-	return nil
-}
-
-// agreementID is the person's agreement lifecycle, if they have one.
-func (s *Server) agreementID(c *gin.Context) (string, error) {
-	st, err := s.staff(c)
-	if err != nil {
-		return "", err
-	}
-	id := workflows.ID(workflows.KindAgreement, st.ID)
-	if !slices.Contains(lifecycles(st), id) {
-		return "", fail(http.StatusConflict, fmt.Sprintf("staff %s (%s) has no supervisor, so no supervision agreement", st.ID, st.Role))
-	}
-	return id, nil
-}
-
 func (s *Server) getAgreement(c *gin.Context) (int, any, error) {
 	id, err := s.agreementID(c)
 	if err != nil {
@@ -77,16 +49,8 @@ func (s *Server) getAgreement(c *gin.Context) (int, any, error) {
 	}
 	ctx, cancel := context.WithTimeout(c.Request.Context(), s.Wait)
 	defer cancel()
-	v, err := s.Temporal.QueryWorkflow(ctx, id, "", workflows.QueryAgreement)
-	var nf *serviceerror.NotFound
-	if errors.As(err, &nf) {
-		return 0, nil, notFound("agreement " + id)
-	}
-	if err != nil {
-		return 0, nil, err
-	}
 	var view workflows.AgreementView
-	if err := v.Get(&view); err != nil {
+	if err := s.query(ctx, "agreement "+id, id, workflows.QueryAgreement, &view); err != nil {
 		return 0, nil, err
 	}
 	view.Schedule.WorkflowID = id
@@ -98,22 +62,19 @@ func (s *Server) proposeAgreementTerms(c *gin.Context) (int, any, error) {
 	if err := decode(c, &req); err != nil {
 		return 0, nil, err
 	}
-	probs := requestID(req.RequestID)
+	k := requestChecks(req.RequestID)
 	if req.Frequency == "" {
-		probs = append(probs, Problem{Field: "frequency", Problem: "is required: the agreed frequency of supervision, e.g. 4w or 1mo"})
+		k.add(Problem{Field: "frequency", Problem: "is required: the agreed frequency of supervision, e.g. 4w or 1mo"})
 	} else if _, err := policy.ParsePeriod(req.Frequency); err != nil {
-		probs = append(probs, Problem{Field: "frequency", Problem: err.Error()})
+		k.add(Problem{Field: "frequency", Problem: err.Error()})
 	}
-	probs = append(probs, text("purpose_and_aims", req.PurposeAndAims, "the purpose and aims of supervision")...)
-	probs = append(probs, text("disagreements", req.Disagreements, "how disagreements are resolved")...)
-	if len(probs) > 0 {
-		return 0, nil, unprocessable(probs)
-	}
+	k.text("purpose_and_aims", req.PurposeAndAims, "the purpose and aims of supervision")
+	k.text("disagreements", req.Disagreements, "how disagreements are resolved")
 	in := workflows.AgreementTermsInput{
 		RequestID: req.RequestID, Frequency: req.Frequency, PurposeAndAims: req.PurposeAndAims,
 		Disagreements: req.Disagreements, Actor: actor(c),
 	}
-	return s.updateAgreement(c, workflows.UpdateProposeAgreementTerms, req.RequestID, in)
+	return s.send(c, k, s.agreementID, workflows.UpdateProposeAgreementTerms, in, &workflows.AgreementUpdateResult{})
 }
 
 func (s *Server) signAgreement(c *gin.Context) (int, any, error) {
@@ -121,13 +82,9 @@ func (s *Server) signAgreement(c *gin.Context) (int, any, error) {
 	if err := decode(c, &req); err != nil {
 		return 0, nil, err
 	}
-	var d dates
-	on := d.parse("signed_on", req.SignedOn)
-	if p := append(requestID(req.RequestID), d.probs...); len(p) > 0 {
-		return 0, nil, unprocessable(p)
-	}
-	in := workflows.AgreementSignInput{RequestID: req.RequestID, SignedOn: on, Actor: actor(c)}
-	return s.updateAgreement(c, workflows.UpdateSignAgreement, req.RequestID, in)
+	k := requestChecks(req.RequestID)
+	in := workflows.AgreementSignInput{RequestID: req.RequestID, SignedOn: k.date("signed_on", req.SignedOn), Actor: actor(c)}
+	return s.send(c, k, s.agreementID, workflows.UpdateSignAgreement, in, &workflows.AgreementUpdateResult{})
 }
 
 func (s *Server) recordAgreementChange(c *gin.Context) (int, any, error) {
@@ -135,34 +92,22 @@ func (s *Server) recordAgreementChange(c *gin.Context) (int, any, error) {
 	if err := decode(c, &req); err != nil {
 		return 0, nil, err
 	}
-	var d dates
-	on := d.parse("on", req.On)
-	probs := append(requestID(req.RequestID), d.probs...)
+	k := requestChecks(req.RequestID)
+	on := k.date("on", req.On)
 	switch {
 	case req.Event == "":
-		probs = append(probs, Problem{Field: "event", Problem: fmt.Sprintf("is required: one of %v", workflows.AgreementChangeEvents)})
+		k.add(Problem{Field: "event", Problem: fmt.Sprintf("is required: one of %v", workflows.AgreementChangeEvents)})
 	case req.Event == "supervisor_change":
-		probs = append(probs, Problem{Field: "event", Problem: "a change of supervisor is recorded with POST /api/v1/staff/{id}/supervisor"})
+		k.add(Problem{Field: "event", Problem: "a change of supervisor is recorded with POST /api/v1/staff/{id}/supervisor"})
 	case !slices.Contains(workflows.AgreementChangeEvents, req.Event):
-		probs = append(probs, Problem{Field: "event", Problem: fmt.Sprintf("%q is not one of %v", req.Event, workflows.AgreementChangeEvents)})
+		k.add(Problem{Field: "event", Problem: fmt.Sprintf("%q is not one of %v", req.Event, workflows.AgreementChangeEvents)})
 	}
-	probs = append(probs, text("reason", req.Reason, "what changed")...)
-	if len(probs) > 0 {
-		return 0, nil, unprocessable(probs)
-	}
+	k.text("reason", req.Reason, "what changed")
 	in := workflows.AgreementChangeInput{RequestID: req.RequestID, Event: req.Event, On: on, Reason: req.Reason, Actor: actor(c)}
-	return s.updateAgreement(c, workflows.UpdateRecordAgreementChange, req.RequestID, in)
+	return s.send(c, k, s.agreementID, workflows.UpdateRecordAgreementChange, in, &workflows.AgreementUpdateResult{})
 }
 
-// updateAgreement sends an update to the person's agreement and returns where it stands.
-func (s *Server) updateAgreement(c *gin.Context, update, requestID string, in any) (int, any, error) {
-	id, err := s.agreementID(c)
-	if err != nil {
-		return 0, nil, err
-	}
-	var res workflows.AgreementUpdateResult
-	if err := s.update(c, id, update, requestID, in, &res); err != nil {
-		return 0, nil, err
-	}
-	return http.StatusOK, res, nil
+// agreementID is the person's agreement lifecycle, if they have one.
+func (s *Server) agreementID(c *gin.Context) (string, error) {
+	return s.lifecycleID(c, workflows.KindAgreement, "no supervisor, so no supervision agreement")
 }

@@ -57,45 +57,41 @@ func (s *Server) allocate(c *gin.Context) (int, any, error) {
 	if err := decode(c, &req); err != nil {
 		return 0, nil, err
 	}
-	var probs []Problem
-	add := func(field, problem, rule string) {
-		probs = append(probs, Problem{Field: field, Problem: problem, Rule: rule})
-	}
+	var k checks
+	add := func(field, problem string) { k.add(Problem{Field: field, Problem: problem}) }
 	for _, f := range []struct{ name, v string }{{"case_id", req.CaseID}, {"team", req.Team}, {"worker_id", req.WorkerID}} {
 		if f.v == "" {
-			add(f.name, "is required", "")
+			add(f.name, "is required")
 		} else if !idPattern.MatchString(f.v) {
-			add(f.name, "must be 1-64 letters, digits, '.', '_' or '-'", "")
+			add(f.name, "must be 1-64 letters, digits, '.', '_' or '-'")
 		}
 	}
-	var d dates
-	on := d.parse("allocated_on", req.AllocatedOn)
-	probs = append(probs, d.probs...)
+	on := k.date("allocated_on", req.AllocatedOn)
 	var pack *policy.Pack
 	if !slices.Contains(s.Packs.Authorities(), req.Authority) {
-		add("authority", fmt.Sprintf("%q is not a known authority %v", req.Authority, s.Packs.Authorities()), "")
+		add("authority", fmt.Sprintf("%q is not a known authority %v", req.Authority, s.Packs.Authorities()))
 	} else if !on.IsZero() {
 		p, err := s.Packs.Pack(req.Authority, on)
 		if err != nil {
-			add("allocated_on", err.Error(), "")
+			add("allocated_on", err.Error())
 		} else {
 			pack = p
 		}
 	}
 	if pack != nil {
 		if _, ok := pack.CaseSupervision.Cadence(req.Category); !ok {
-			add("category", fmt.Sprintf("%q is not a category of the %s pack %v", req.Category, req.Authority, pack.CaseSupervision.CategoryNames()), "")
+			add("category", fmt.Sprintf("%q is not a category of the %s pack %v", req.Category, req.Authority, pack.CaseSupervision.CategoryNames()))
 		}
 	}
-	if len(probs) > 0 {
-		return 0, nil, unprocessable(probs)
+	if err := k.err(); err != nil {
+		return 0, nil, err
 	}
 	ctx, cancel := context.WithTimeout(c.Request.Context(), s.Wait)
 	defer cancel()
 	id := workflows.ID(workflows.KindCase, req.CaseID)
 
 	// A retry finds the case that exists.
-	if sched, err := s.caseSchedule(ctx, id); err == nil {
+	if sched, err := s.caseSchedule(ctx, req.CaseID); err == nil {
 		return s.sameAllocation(sched, req, http.StatusOK)
 	} else if !isNotFound(err) {
 		return 0, nil, err
@@ -154,7 +150,7 @@ func (s *Server) allocate(c *gin.Context) (int, any, error) {
 	if err := s.ensureCaseload(ctx, pack, holder, on, "add", req.CaseID); err != nil {
 		return 0, nil, err
 	}
-	sched, err := s.caseSchedule(ctx, id)
+	sched, err := s.caseSchedule(ctx, req.CaseID)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -199,12 +195,12 @@ func (s *Server) checkCaseload(ctx context.Context, pack *policy.Pack, holder *m
 	if reason == "" {
 		probs = append(probs, Problem{Field: "over_max_reason", Problem: what + ": record the reason", Rule: rule})
 	}
-	var d dates
-	rd := d.parse("review_date", review)
+	var k checks
+	rd := k.optionalDate("review_date", review)
 	if review == "" {
 		probs = append(probs, Problem{Field: "review_date", Problem: what + ": the allocation is time-limited and reviewed by a date", Rule: rule})
-	} else if len(d.probs) > 0 {
-		probs = append(probs, d.probs...)
+	} else if len(k.probs) > 0 {
+		probs = append(probs, k.probs...)
 	} else if !rd.After(on) {
 		probs = append(probs, Problem{Field: "review_date", Problem: fmt.Sprintf("%s is not after the allocation on %s", rd, on), Rule: rule})
 	}
@@ -265,18 +261,10 @@ func (s *Server) ensureCaseload(ctx context.Context, pack *policy.Pack, st *mode
 	return err
 }
 
-func isNotFound(err error) bool {
-	var nf *serviceerror.NotFound
-	return errors.As(err, &nf)
-}
-
-func (s *Server) caseSchedule(ctx context.Context, id string) (*workflows.CaseSchedule, error) {
-	v, err := s.Temporal.QueryWorkflow(ctx, id, "", workflows.QuerySchedule)
-	if err != nil {
-		return nil, err
-	}
+// caseSchedule is the case lifecycle's own view of a case (404 if none).
+func (s *Server) caseSchedule(ctx context.Context, caseID string) (*workflows.CaseSchedule, error) {
 	var sched workflows.CaseSchedule
-	if err := v.Get(&sched); err != nil {
+	if err := s.query(ctx, "case "+caseID, workflows.ID(workflows.KindCase, caseID), workflows.QuerySchedule, &sched); err != nil {
 		return nil, err
 	}
 	return &sched, nil
@@ -291,6 +279,15 @@ func caseID(c *gin.Context) (string, error) {
 	return id, nil
 }
 
+// caseWorkflowID is the lifecycle of the case a route names.
+func caseWorkflowID(c *gin.Context) (string, error) {
+	id, err := caseID(c)
+	if err != nil {
+		return "", err
+	}
+	return workflows.ID(workflows.KindCase, id), nil
+}
+
 // getCase is the lifecycle's own view (by query) and the projection row.
 func (s *Server) getCase(c *gin.Context) (int, any, error) {
 	id, err := caseID(c)
@@ -299,10 +296,8 @@ func (s *Server) getCase(c *gin.Context) (int, any, error) {
 	}
 	ctx, cancel := context.WithTimeout(c.Request.Context(), s.Wait)
 	defer cancel()
-	sched, err := s.caseSchedule(ctx, workflows.ID(workflows.KindCase, id))
-	if isNotFound(err) {
-		return 0, nil, notFound("case " + id)
-	} else if err != nil {
+	sched, err := s.caseSchedule(ctx, id)
+	if err != nil {
 		return 0, nil, err
 	}
 	actions, err := models.ListCaseActions(ctx, s.DB, id)
@@ -325,19 +320,6 @@ func (s *Server) caseHistory(c *gin.Context) (int, any, error) {
 		return 0, nil, notFound("case " + id)
 	}
 	return http.StatusOK, gin.H{"case_id": id, "events": evs}, nil
-}
-
-// caseUpdate sends an update to a case and answers with its result.
-func (s *Server) caseUpdate(c *gin.Context, update, requestIDValue string, in any) (int, any, error) {
-	id, err := caseID(c)
-	if err != nil {
-		return 0, nil, err
-	}
-	var res workflows.CaseChange
-	if err := s.update(c, workflows.ID(workflows.KindCase, id), update, requestIDValue, in, &res); err != nil {
-		return 0, nil, err
-	}
-	return http.StatusOK, res, nil
 }
 
 // Request bodies of the case updates; dates are strings, parsed per field.
@@ -406,22 +388,16 @@ func (s *Server) caseSupervision(c *gin.Context) (int, any, error) {
 	if err := decode(c, &req); err != nil {
 		return 0, nil, err
 	}
-	var d dates
+	k := requestChecks(req.RequestID)
 	in := workflows.CaseSupervisionInput{
-		RequestID: req.RequestID, Kind: req.Kind, HeldOn: d.parse("held_on", req.HeldOn), SupervisorID: req.SupervisorID,
+		RequestID: req.RequestID, Kind: req.Kind, HeldOn: k.date("held_on", req.HeldOn), SupervisorID: req.SupervisorID,
 		Plan: req.Plan, Decisions: req.Decisions, Reviewed: req.Reviewed, Significant: req.Significant, Actor: actor(c),
 	}
 	for i, a := range req.Actions {
-		by := policy.Date{}
-		if a.ByWhen != "" {
-			by = d.parse(fmt.Sprintf("actions[%d].by_when", i), a.ByWhen)
-		}
+		by := k.optionalDate(fmt.Sprintf("actions[%d].by_when", i), a.ByWhen)
 		in.Actions = append(in.Actions, workflows.SmartAction{What: a.What, Who: a.Who, ByWhen: by})
 	}
-	if p := append(requestID(req.RequestID), d.probs...); len(p) > 0 {
-		return 0, nil, unprocessable(p)
-	}
-	return s.caseUpdate(c, workflows.UpdateCaseSupervision, req.RequestID, in)
+	return s.send(c, k, caseWorkflowID, workflows.UpdateCaseSupervision, in, &workflows.CaseChange{})
 }
 
 func (s *Server) caseDecision(c *gin.Context) (int, any, error) {
@@ -429,12 +405,9 @@ func (s *Server) caseDecision(c *gin.Context) (int, any, error) {
 	if err := decode(c, &req); err != nil {
 		return 0, nil, err
 	}
-	var d dates
-	in := workflows.DecisionInput{RequestID: req.RequestID, Kind: req.Kind, DecidedOn: d.parse("decided_on", req.DecidedOn), Why: req.Why, Actor: actor(c)}
-	if p := append(requestID(req.RequestID), d.probs...); len(p) > 0 {
-		return 0, nil, unprocessable(p)
-	}
-	return s.caseUpdate(c, workflows.UpdateCaseDecision, req.RequestID, in)
+	k := requestChecks(req.RequestID)
+	in := workflows.DecisionInput{RequestID: req.RequestID, Kind: req.Kind, DecidedOn: k.date("decided_on", req.DecidedOn), Why: req.Why, Actor: actor(c)}
+	return s.send(c, k, caseWorkflowID, workflows.UpdateCaseDecision, in, &workflows.CaseChange{})
 }
 
 func (s *Server) caseCategory(c *gin.Context) (int, any, error) {
@@ -442,12 +415,9 @@ func (s *Server) caseCategory(c *gin.Context) (int, any, error) {
 	if err := decode(c, &req); err != nil {
 		return 0, nil, err
 	}
-	var d dates
-	in := workflows.CategoryInput{RequestID: req.RequestID, Category: req.Category, From: d.parse("from", req.From), ChronicNeglect: req.ChronicNeglect, Reason: req.Reason, Actor: actor(c)}
-	if p := append(requestID(req.RequestID), d.probs...); len(p) > 0 {
-		return 0, nil, unprocessable(p)
-	}
-	return s.caseUpdate(c, workflows.UpdateCaseCategory, req.RequestID, in)
+	k := requestChecks(req.RequestID)
+	in := workflows.CategoryInput{RequestID: req.RequestID, Category: req.Category, From: k.date("from", req.From), ChronicNeglect: req.ChronicNeglect, Reason: req.Reason, Actor: actor(c)}
+	return s.send(c, k, caseWorkflowID, workflows.UpdateCaseCategory, in, &workflows.CaseChange{})
 }
 
 // caseTransfer checks the receiving worker as an allocation does, then asks
@@ -457,10 +427,10 @@ func (s *Server) caseTransfer(c *gin.Context) (int, any, error) {
 	if err := decode(c, &req); err != nil {
 		return 0, nil, err
 	}
-	var d dates
-	on := d.parse("on", req.On)
-	if p := append(requestID(req.RequestID), d.probs...); len(p) > 0 {
-		return 0, nil, unprocessable(p)
+	k := requestChecks(req.RequestID)
+	on := k.date("on", req.On)
+	if err := k.err(); err != nil {
+		return 0, nil, err
 	}
 	id, err := caseID(c)
 	if err != nil {
@@ -468,10 +438,8 @@ func (s *Server) caseTransfer(c *gin.Context) (int, any, error) {
 	}
 	ctx, cancel := context.WithTimeout(c.Request.Context(), s.Wait)
 	defer cancel()
-	sched, err := s.caseSchedule(ctx, workflows.ID(workflows.KindCase, id))
-	if isNotFound(err) {
-		return 0, nil, notFound("case " + id)
-	} else if err != nil {
+	sched, err := s.caseSchedule(ctx, id)
+	if err != nil {
 		return 0, nil, err
 	}
 	to, err := models.GetStaff(ctx, s.DB, req.ToWorkerID)
@@ -501,7 +469,7 @@ func (s *Server) caseTransfer(c *gin.Context) (int, any, error) {
 		return 0, nil, err
 	}
 	in := workflows.TransferInput{RequestID: req.RequestID, ToWorkerID: to.ID, ToTeam: to.Team, ToSupervisorID: supervisorID, ToManagerID: managerID, On: on, Actor: actor(c)}
-	return s.caseUpdate(c, workflows.UpdateCaseTransfer, req.RequestID, in)
+	return s.send(c, k, known(workflows.ID(workflows.KindCase, id)), workflows.UpdateCaseTransfer, in, &workflows.CaseChange{})
 }
 
 func (s *Server) caseJoint(c *gin.Context) (int, any, error) {
@@ -509,10 +477,10 @@ func (s *Server) caseJoint(c *gin.Context) (int, any, error) {
 	if err := decode(c, &req); err != nil {
 		return 0, nil, err
 	}
-	var d dates
-	in := workflows.JointInput{RequestID: req.RequestID, MeetingOn: d.parse("meeting_on", req.MeetingOn), LeadWorkerID: req.LeadWorkerID, OtherWorkerID: req.OtherWorkerID, Actor: actor(c)}
-	if p := append(requestID(req.RequestID), d.probs...); len(p) > 0 {
-		return 0, nil, unprocessable(p)
+	k := requestChecks(req.RequestID)
+	in := workflows.JointInput{RequestID: req.RequestID, MeetingOn: k.date("meeting_on", req.MeetingOn), LeadWorkerID: req.LeadWorkerID, OtherWorkerID: req.OtherWorkerID, Actor: actor(c)}
+	if err := k.err(); err != nil {
+		return 0, nil, err
 	}
 	if req.LeadWorkerID != "" {
 		lead, err := models.GetStaff(c.Request.Context(), s.DB, req.LeadWorkerID)
@@ -525,7 +493,7 @@ func (s *Server) caseJoint(c *gin.Context) (int, any, error) {
 			in.LeadManagerID = *lead.SupervisorID
 		}
 	}
-	return s.caseUpdate(c, workflows.UpdateCaseJoint, req.RequestID, in)
+	return s.send(c, k, caseWorkflowID, workflows.UpdateCaseJoint, in, &workflows.CaseChange{})
 }
 
 func (s *Server) caseFiled(c *gin.Context) (int, any, error) {
@@ -533,12 +501,9 @@ func (s *Server) caseFiled(c *gin.Context) (int, any, error) {
 	if err := decode(c, &req); err != nil {
 		return 0, nil, err
 	}
-	var d dates
-	in := workflows.FiledInput{RequestID: req.RequestID, Key: req.Key, FiledOn: d.parse("filed_on", req.FiledOn), Actor: actor(c)}
-	if p := append(requestID(req.RequestID), d.probs...); len(p) > 0 {
-		return 0, nil, unprocessable(p)
-	}
-	return s.caseUpdate(c, workflows.UpdateCaseFiled, req.RequestID, in)
+	k := requestChecks(req.RequestID)
+	in := workflows.FiledInput{RequestID: req.RequestID, Key: req.Key, FiledOn: k.date("filed_on", req.FiledOn), Actor: actor(c)}
+	return s.send(c, k, caseWorkflowID, workflows.UpdateCaseFiled, in, &workflows.CaseChange{})
 }
 
 func (s *Server) caseClose(c *gin.Context) (int, any, error) {
@@ -546,12 +511,9 @@ func (s *Server) caseClose(c *gin.Context) (int, any, error) {
 	if err := decode(c, &req); err != nil {
 		return 0, nil, err
 	}
-	var d dates
-	in := workflows.CloseInput{RequestID: req.RequestID, On: d.parse("on", req.On), Reason: req.Reason, Actor: actor(c)}
-	if p := append(requestID(req.RequestID), d.probs...); len(p) > 0 {
-		return 0, nil, unprocessable(p)
-	}
-	return s.caseUpdate(c, workflows.UpdateCaseClose, req.RequestID, in)
+	k := requestChecks(req.RequestID)
+	in := workflows.CloseInput{RequestID: req.RequestID, On: k.date("on", req.On), Reason: req.Reason, Actor: actor(c)}
+	return s.send(c, k, caseWorkflowID, workflows.UpdateCaseClose, in, &workflows.CaseChange{})
 }
 
 // getCaseload is the worker's open cases from the projection, and the
@@ -568,13 +530,9 @@ func (s *Server) getCaseload(c *gin.Context) (int, any, error) {
 		return 0, nil, err
 	}
 	out := gin.H{"staff_id": st.ID, "count": len(cases), "cases": cases}
-	v, err := s.Temporal.QueryWorkflow(ctx, workflows.ID(workflows.KindCaseload, st.ID), "", workflows.QuerySchedule)
-	switch {
+	var sched workflows.CaseloadSchedule
+	switch err := s.query(ctx, "caseload of "+st.ID, workflows.ID(workflows.KindCaseload, st.ID), workflows.QuerySchedule, &sched); {
 	case err == nil:
-		var sched workflows.CaseloadSchedule
-		if err := v.Get(&sched); err != nil {
-			return 0, nil, err
-		}
 		out["lifecycle"] = sched
 	case !isNotFound(err):
 		return 0, nil, err
@@ -591,16 +549,9 @@ func (s *Server) caseloadAnalysis(c *gin.Context) (int, any, error) {
 	if err := decode(c, &req); err != nil {
 		return 0, nil, err
 	}
-	var d dates
-	in := workflows.AnalysisInput{RequestID: req.RequestID, HeldOn: d.parse("held_on", req.HeldOn), Notes: req.Notes, Actor: actor(c)}
-	if p := append(requestID(req.RequestID), d.probs...); len(p) > 0 {
-		return 0, nil, unprocessable(p)
-	}
-	var res workflows.CaseloadSchedule
-	if err := s.update(c, workflows.ID(workflows.KindCaseload, st.ID), workflows.UpdateCaseloadAnalysis, req.RequestID, in, &res); err != nil {
-		return 0, nil, err
-	}
-	return http.StatusOK, res, nil
+	k := requestChecks(req.RequestID)
+	in := workflows.AnalysisInput{RequestID: req.RequestID, HeldOn: k.date("held_on", req.HeldOn), Notes: req.Notes, Actor: actor(c)}
+	return s.send(c, k, known(workflows.ID(workflows.KindCaseload, st.ID)), workflows.UpdateCaseloadAnalysis, in, &workflows.CaseloadSchedule{})
 }
 
 // caseItems keeps the case duties of a team list.

@@ -29,12 +29,14 @@ type ErrorBody struct {
 type httpError struct {
 	status     int
 	body       ErrorBody
-	notRunning bool // the lifecycle it was meant for is not running
+	notRunning bool  // the lifecycle it was meant for is not running
+	cause      error // what Temporal said, so callers can still test for it
 }
 
 func (e *httpError) Error() string { return e.body.Error }
+func (e *httpError) Unwrap() error { return e.cause }
 
-func fail(status int, msg string, problems ...Problem) error {
+func fail(status int, msg string, problems ...Problem) *httpError {
 	return &httpError{status: status, body: ErrorBody{Error: msg, Problems: problems}}
 }
 
@@ -42,7 +44,7 @@ func badRequest(field, problem string) error {
 	return fail(http.StatusBadRequest, field+": "+problem, Problem{Field: field, Problem: problem})
 }
 
-func notFound(what string) error { return fail(http.StatusNotFound, what+" not found") }
+func notFound(what string) *httpError { return fail(http.StatusNotFound, what+" not found") }
 
 // unprocessable reports every field problem found at once.
 func unprocessable(problems []Problem) error {

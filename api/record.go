@@ -15,7 +15,7 @@ import (
 // recordRoutes adds the record endpoints: read a supervision record from the
 // projection, and act on its sign-off lifecycle ("SignOff:<record id>").
 func (s *Server) recordRoutes(g *gin.RouterGroup) {
-	g.GET("/records/:id", s.handle(s.getRecord))
+	g.GET("/records/:id", s.auditedRead("record.read", RecordReadSubject), s.handle(s.getRecord))
 	g.POST("/records/:id/text", s.handle(s.writeRecordText))
 	g.POST("/records/:id/signatures", s.handle(s.signRecord))
 	g.POST("/records/:id/disputes", s.handle(s.disputeRecord))
@@ -109,17 +109,22 @@ func (s *Server) getRecord(c *gin.Context) (int, any, error) {
 	return http.StatusOK, out, nil
 }
 
+// readRecordUpdate reads the record a route names, then the update's body.
+func readRecordUpdate(c *gin.Context, req any) (string, error) {
+	id, err := recordID(c)
+	if err != nil {
+		return "", err
+	}
+	return id, decode(c, req)
+}
+
 // updateRecord sends one update to the record's sign-off. When the
 // lifecycle is not running, the projection says why: no such record (404),
 // or finalised or closed, so never changed again (409).
-func (s *Server) updateRecord(c *gin.Context, id, update, requestID string, in any) (int, any, error) {
-	var out workflows.RecordChange
-	err := s.update(c, workflows.ID(workflows.KindSignOff, id), update, requestID, in, &out)
-	if err == nil {
-		return http.StatusOK, out, nil
-	}
+func (s *Server) updateRecord(c *gin.Context, id string, k *checks, update string, in any) (int, any, error) {
+	status, out, err := s.send(c, k, known(workflows.ID(workflows.KindSignOff, id)), update, in, &workflows.RecordChange{})
 	if !notRunning(err) {
-		return 0, nil, err
+		return status, out, err
 	}
 	row, rerr := models.GetRecordRow(c.Request.Context(), s.DB, id)
 	switch {
@@ -137,120 +142,92 @@ func (s *Server) updateRecord(c *gin.Context, id, update, requestID string, in a
 	return 0, nil, err
 }
 
-// texts checks each named text is present and not too long.
-func texts(probs []Problem, required bool, fields ...string) []Problem {
-	for i := 0; i+1 < len(fields); i += 2 {
-		name, v := fields[i], fields[i+1]
-		switch {
-		case v == "" && required:
-			probs = append(probs, Problem{Field: name, Problem: "is required"})
-		case len(v) > maxRecordText:
-			probs = append(probs, Problem{Field: name, Problem: fmt.Sprintf("is longer than %d bytes", maxRecordText)})
-		}
+// recordText checks a record's text or a view: given when required, and
+// no longer than a record holds.
+func (k *checks) recordText(field, v string, required bool) {
+	switch {
+	case v == "" && required:
+		k.add(Problem{Field: field, Problem: "is required"})
+	case len(v) > maxRecordText:
+		k.add(Problem{Field: field, Problem: fmt.Sprintf("is longer than %d bytes", maxRecordText)})
 	}
-	return probs
 }
 
-func version(probs []Problem, v int) []Problem {
+// version checks the version the signer read is given.
+func (k *checks) version(v int) {
 	if v <= 0 {
-		return append(probs, Problem{Field: "version", Problem: "is required: the version you read and sign"})
+		k.add(Problem{Field: "version", Problem: "is required: the version you read and sign"})
 	}
-	return probs
 }
 
 func (s *Server) writeRecordText(c *gin.Context) (int, any, error) {
-	id, err := recordID(c)
+	var req RecordTextRequest
+	id, err := readRecordUpdate(c, &req)
 	if err != nil {
 		return 0, nil, err
 	}
-	var req RecordTextRequest
-	if err := decode(c, &req); err != nil {
-		return 0, nil, err
-	}
-	if p := texts(requestID(req.RequestID), true, "text", req.Text); len(p) > 0 {
-		return 0, nil, unprocessable(p)
-	}
+	k := requestChecks(req.RequestID)
+	k.recordText("text", req.Text, true)
 	in := workflows.RecordTextInput{RequestID: req.RequestID, Text: req.Text, Actor: actor(c)}
-	return s.updateRecord(c, id, workflows.UpdateWriteRecord, req.RequestID, in)
+	return s.updateRecord(c, id, k, workflows.UpdateWriteRecord, in)
 }
 
 func (s *Server) signRecord(c *gin.Context) (int, any, error) {
-	id, err := recordID(c)
+	var req RecordSignRequest
+	id, err := readRecordUpdate(c, &req)
 	if err != nil {
 		return 0, nil, err
 	}
-	var req RecordSignRequest
-	if err := decode(c, &req); err != nil {
-		return 0, nil, err
-	}
-	if p := version(requestID(req.RequestID), req.Version); len(p) > 0 {
-		return 0, nil, unprocessable(p)
-	}
+	k := requestChecks(req.RequestID)
+	k.version(req.Version)
 	in := workflows.RecordSignInput{RequestID: req.RequestID, Version: req.Version, Actor: actor(c)}
-	return s.updateRecord(c, id, workflows.UpdateSignRecord, req.RequestID, in)
+	return s.updateRecord(c, id, k, workflows.UpdateSignRecord, in)
 }
 
 func (s *Server) disputeRecord(c *gin.Context) (int, any, error) {
-	id, err := recordID(c)
+	var req RecordDisputeRequest
+	id, err := readRecordUpdate(c, &req)
 	if err != nil {
 		return 0, nil, err
 	}
-	var req RecordDisputeRequest
-	if err := decode(c, &req); err != nil {
-		return 0, nil, err
-	}
-	if p := texts(version(requestID(req.RequestID), req.Version), true, "view", req.View); len(p) > 0 {
-		return 0, nil, unprocessable(p)
-	}
+	k := requestChecks(req.RequestID)
+	k.version(req.Version)
+	k.recordText("view", req.View, true)
 	in := workflows.RecordDisputeInput{RequestID: req.RequestID, Version: req.Version, View: req.View, Actor: actor(c)}
-	return s.updateRecord(c, id, workflows.UpdateDisputeRecord, req.RequestID, in)
+	return s.updateRecord(c, id, k, workflows.UpdateDisputeRecord, in)
 }
 
 func (s *Server) amendRecord(c *gin.Context) (int, any, error) {
-	id, err := recordID(c)
+	var req RecordTextRequest
+	id, err := readRecordUpdate(c, &req)
 	if err != nil {
 		return 0, nil, err
 	}
-	var req RecordTextRequest
-	if err := decode(c, &req); err != nil {
-		return 0, nil, err
-	}
-	if p := texts(requestID(req.RequestID), true, "text", req.Text); len(p) > 0 {
-		return 0, nil, unprocessable(p)
-	}
+	k := requestChecks(req.RequestID)
+	k.recordText("text", req.Text, true)
 	in := workflows.RecordAmendInput{RequestID: req.RequestID, Text: req.Text, Actor: actor(c)}
-	return s.updateRecord(c, id, workflows.UpdateAmendRecord, req.RequestID, in)
+	return s.updateRecord(c, id, k, workflows.UpdateAmendRecord, in)
 }
 
 func (s *Server) recordBothViews(c *gin.Context) (int, any, error) {
-	id, err := recordID(c)
+	var req RecordBothViewsRequest
+	id, err := readRecordUpdate(c, &req)
 	if err != nil {
 		return 0, nil, err
 	}
-	var req RecordBothViewsRequest
-	if err := decode(c, &req); err != nil {
-		return 0, nil, err
-	}
-	p := texts(requestID(req.RequestID), true, "supervisor_view", req.SupervisorView)
-	if p = texts(p, false, "supervisee_view", req.SuperviseeView); len(p) > 0 {
-		return 0, nil, unprocessable(p)
-	}
+	k := requestChecks(req.RequestID)
+	k.recordText("supervisor_view", req.SupervisorView, true)
+	k.recordText("supervisee_view", req.SuperviseeView, false)
 	in := workflows.RecordBothViewsInput{RequestID: req.RequestID, SupervisorView: req.SupervisorView, SuperviseeView: req.SuperviseeView, Actor: actor(c)}
-	return s.updateRecord(c, id, workflows.UpdateRecordBothViews, req.RequestID, in)
+	return s.updateRecord(c, id, k, workflows.UpdateRecordBothViews, in)
 }
 
 func (s *Server) finaliseRecord(c *gin.Context) (int, any, error) {
-	id, err := recordID(c)
+	var req RecordFinaliseRequest
+	id, err := readRecordUpdate(c, &req)
 	if err != nil {
 		return 0, nil, err
 	}
-	var req RecordFinaliseRequest
-	if err := decode(c, &req); err != nil {
-		return 0, nil, err
-	}
-	if p := requestID(req.RequestID); len(p) > 0 {
-		return 0, nil, unprocessable(p)
-	}
 	in := workflows.RecordFinaliseInput{RequestID: req.RequestID, Actor: actor(c)}
-	return s.updateRecord(c, id, workflows.UpdateFinaliseRecord, req.RequestID, in)
+	return s.updateRecord(c, id, requestChecks(req.RequestID), workflows.UpdateFinaliseRecord, in)
 }

@@ -56,6 +56,7 @@ func (s *Server) Handler() http.Handler {
 	s.supervisionRoutes(v1)
 	s.recordRoutes(v1)
 	s.caseRoutes(v1)
+	s.trailRoutes(v1)
 	r.NoRoute(func(c *gin.Context) {
 		c.JSON(http.StatusNotFound, ErrorBody{Error: "no such endpoint: " + c.Request.Method + " " + c.Request.URL.Path})
 	})

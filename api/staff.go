@@ -9,7 +9,6 @@ import (
 	"slices"
 
 	"github.com/gin-gonic/gin"
-	"go.temporal.io/api/serviceerror"
 
 	"github.com/securebase/securebase/activities"
 	"github.com/securebase/securebase/models"
@@ -79,6 +78,20 @@ func lifecycles(st *models.Staff) []string {
 		ids = append(ids, workflows.ID(workflows.KindAgreement, st.ID), workflows.ID(workflows.KindSupervision, st.ID))
 	}
 	return ids
+}
+
+// lifecycleID is the person's lifecycle of a kind; a person without one
+// is a 409 saying what they lack.
+func (s *Server) lifecycleID(c *gin.Context, kind, lacks string) (string, error) {
+	st, err := s.staff(c)
+	if err != nil {
+		return "", err
+	}
+	id := workflows.ID(kind, st.ID)
+	if !slices.Contains(lifecycles(st), id) {
+		return "", fail(http.StatusConflict, fmt.Sprintf("staff %s (%s) has %s", st.ID, st.Role, lacks))
+	}
+	return id, nil
 }
 
 // validate checks the request alone and returns every problem, plus the
@@ -279,16 +292,12 @@ func (s *Server) getSchedule(c *gin.Context) (int, any, error) {
 	defer cancel()
 	out := ScheduleResponse{StaffID: st.ID, Lifecycles: []workflows.Schedule{}}
 	for _, id := range lifecycles(st) {
-		v, err := s.Temporal.QueryWorkflow(ctx, id, "", workflows.QuerySchedule)
-		var notFound *serviceerror.NotFound
-		if errors.As(err, &notFound) {
+		var sched workflows.Schedule
+		err := s.query(ctx, "lifecycle "+id, id, workflows.QuerySchedule, &sched)
+		if isNotFound(err) {
 			continue // not started (an NQSW's personal supervision before the ASYE is passed)
 		}
 		if err != nil {
-			return 0, nil, err
-		}
-		var sched workflows.Schedule
-		if err := v.Get(&sched); err != nil {
 			return 0, nil, err
 		}
 		sched.WorkflowID = id

@@ -61,14 +61,13 @@ func (s *Server) changeSupervisor(c *gin.Context) (int, any, error) {
 	if err := decode(c, &req); err != nil {
 		return 0, nil, err
 	}
-	var d dates
-	from := d.parse("from", req.From)
-	probs := append(requestID(req.RequestID), d.probs...)
+	k := requestChecks(req.RequestID)
+	from := k.date("from", req.From)
 	if req.SupervisorID == "" {
-		probs = append(probs, Problem{Field: "supervisor_id", Problem: "is required"})
+		k.add(Problem{Field: "supervisor_id", Problem: "is required"})
 	}
-	if len(probs) > 0 {
-		return 0, nil, unprocessable(probs)
+	if err := k.err(); err != nil {
+		return 0, nil, err
 	}
 	st, err := s.activeStaff(c)
 	if err != nil {
@@ -139,24 +138,23 @@ func (s *Server) recordLeaver(c *gin.Context) (int, any, error) {
 	if err := decode(c, &req); err != nil {
 		return 0, nil, err
 	}
-	var d dates
-	on := d.parse("on", req.On)
-	probs := append(requestID(req.RequestID), d.probs...)
+	k := requestChecks(req.RequestID)
+	on := k.date("on", req.On)
 	if req.Reason == "" {
-		probs = append(probs, Problem{Field: "reason", Problem: "is required: the record says why the duties ended"})
+		k.add(Problem{Field: "reason", Problem: "is required: the record says why the duties ended"})
 	}
 	st, err := s.staff(c)
 	if err != nil {
 		return 0, nil, err
 	}
 	if start, _ := policy.ParseDate(st.StartDate); !on.IsZero() && on.Before(start) {
-		probs = append(probs, Problem{Field: "on", Problem: fmt.Sprintf("%s is before %s started on %s", on, st.ID, start)})
+		k.add(Problem{Field: "on", Problem: fmt.Sprintf("%s is before %s started on %s", on, st.ID, start)})
 	}
 	if !on.IsZero() && on.After(policy.DateOf(time.Now())) {
-		probs = append(probs, Problem{Field: "on", Problem: fmt.Sprintf("%s is in the future: record a leaver on or after their last day", on)})
+		k.add(Problem{Field: "on", Problem: fmt.Sprintf("%s is in the future: record a leaver on or after their last day", on)})
 	}
-	if len(probs) > 0 {
-		return 0, nil, unprocessable(probs)
+	if err := k.err(); err != nil {
+		return 0, nil, err
 	}
 	ctx, cancel := context.WithTimeout(c.Request.Context(), s.Wait)
 	defer cancel()

@@ -2,20 +2,15 @@ package api
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
-	"slices"
 
 	"github.com/gin-gonic/gin"
-	"go.temporal.io/api/serviceerror"
 
-	"github.com/securebase/securebase/policy"
 	"github.com/securebase/securebase/workflows"
 )
 
-// Request bodies of personal supervision. Dates are strings so a bad one is
-// reported against its own field.
+// Request bodies of personal supervision.
 type (
 	SupervisionSessionRequest struct {
 		RequestID       string `json:"request_id"`
@@ -98,37 +93,9 @@ func (s *Server) supervisionRoutes(g *gin.RouterGroup) {
 	g.POST("/staff/:id/supervision/extra-sessions", s.handle(s.addExtraSessions))
 }
 
-// maxNote bounds a free-text field of personal supervision.
-const maxNote = 4000
-
-// bounded refuses an overlong free-text field (whether one is needed is the
-// lifecycle's to say).
-func bounded(field, v string) []Problem {
-	if len(v) > maxNote {
-		return []Problem{{Field: field, Problem: fmt.Sprintf("is longer than %d characters", maxNote)}}
-	}
-	return nil
-}
-
-// optional parses a date that may be left out.
-func (d *dates) optional(field, value string) policy.Date {
-	if value == "" {
-		return policy.Date{}
-	}
-	return d.parse(field, value)
-}
-
 // supervisionID is the person's personal supervision lifecycle, if they have one.
 func (s *Server) supervisionID(c *gin.Context) (string, error) {
-	st, err := s.staff(c)
-	if err != nil {
-		return "", err
-	}
-	id := workflows.ID(workflows.KindSupervision, st.ID)
-	if !slices.Contains(lifecycles(st), id) {
-		return "", fail(http.StatusConflict, fmt.Sprintf("staff %s (%s) has no supervisor, so no personal supervision", st.ID, st.Role))
-	}
-	return id, nil
+	return s.lifecycleID(c, workflows.KindSupervision, "no supervisor, so no personal supervision")
 }
 
 func (s *Server) getSupervision(c *gin.Context) (int, any, error) {
@@ -138,36 +105,12 @@ func (s *Server) getSupervision(c *gin.Context) (int, any, error) {
 	}
 	ctx, cancel := context.WithTimeout(c.Request.Context(), s.Wait)
 	defer cancel()
-	v, err := s.Temporal.QueryWorkflow(ctx, id, "", workflows.QuerySchedule)
-	var nf *serviceerror.NotFound
-	if errors.As(err, &nf) {
-		return 0, nil, notFound("personal supervision " + id)
-	}
-	if err != nil {
-		return 0, nil, err
-	}
 	var sched workflows.Schedule
-	if err := v.Get(&sched); err != nil {
+	if err := s.query(ctx, "personal supervision "+id, id, workflows.QuerySchedule, &sched); err != nil {
 		return 0, nil, err
 	}
 	sched.WorkflowID = id
 	return http.StatusOK, sched, nil
-}
-
-// updateSupervision checks the request id and the parsed dates, then sends
-// the update and answers with its result.
-func (s *Server) updateSupervision(c *gin.Context, update, reqID string, d *dates, in, out any) (int, any, error) {
-	if p := append(requestID(reqID), d.probs...); len(p) > 0 {
-		return 0, nil, unprocessable(p)
-	}
-	id, err := s.supervisionID(c)
-	if err != nil {
-		return 0, nil, err
-	}
-	if err := s.update(c, id, update, reqID, in, out); err != nil {
-		return 0, nil, err
-	}
-	return http.StatusOK, out, nil
 }
 
 func (s *Server) recordSupervision(c *gin.Context) (int, any, error) {
@@ -175,13 +118,13 @@ func (s *Server) recordSupervision(c *gin.Context) (int, any, error) {
 	if err := decode(c, &req); err != nil {
 		return 0, nil, err
 	}
-	var d dates
+	k := requestChecks(req.RequestID)
 	in := workflows.SupervisionSessionInput{
-		RequestID: req.RequestID, HeldOn: d.parse("held_on", req.HeldOn), DurationMinutes: req.DurationMinutes,
+		RequestID: req.RequestID, HeldOn: k.date("held_on", req.HeldOn), DurationMinutes: req.DurationMinutes,
 		SupervisorID: req.SupervisorID, Notes: req.Notes, Actor: actor(c),
 	}
-	d.probs = append(d.probs, bounded("notes", req.Notes)...)
-	return s.updateSupervision(c, workflows.UpdateRecordSupervision, req.RequestID, &d, in, &workflows.SupervisionSessionResult{})
+	k.bounded("notes", req.Notes)
+	return s.send(c, k, s.supervisionID, workflows.UpdateRecordSupervision, in, &workflows.SupervisionSessionResult{})
 }
 
 func (s *Server) bookSupervision(c *gin.Context) (int, any, error) {
@@ -189,15 +132,15 @@ func (s *Server) bookSupervision(c *gin.Context) (int, any, error) {
 	if err := decode(c, &req); err != nil {
 		return 0, nil, err
 	}
-	var d dates
+	k := requestChecks(req.RequestID)
 	if len(req.Dates) == 0 {
-		d.probs = append(d.probs, Problem{Field: "dates", Problem: "give at least one date"})
+		k.add(Problem{Field: "dates", Problem: "give at least one date"})
 	}
 	in := workflows.BookingInput{RequestID: req.RequestID, Actor: actor(c)}
 	for i, v := range req.Dates {
-		in.Dates = append(in.Dates, d.parse(fmt.Sprintf("dates[%d]", i), v))
+		in.Dates = append(in.Dates, k.date(fmt.Sprintf("dates[%d]", i), v))
 	}
-	return s.updateSupervision(c, workflows.UpdateBookSupervision, req.RequestID, &d, in, &workflows.SupervisionChange{})
+	return s.send(c, k, s.supervisionID, workflows.UpdateBookSupervision, in, &workflows.SupervisionChange{})
 }
 
 func (s *Server) cancelSupervision(c *gin.Context) (int, any, error) {
@@ -205,13 +148,13 @@ func (s *Server) cancelSupervision(c *gin.Context) (int, any, error) {
 	if err := decode(c, &req); err != nil {
 		return 0, nil, err
 	}
-	var d dates
+	k := requestChecks(req.RequestID)
 	in := workflows.CancellationInput{
-		RequestID: req.RequestID, BookedOn: d.parse("booked_on", req.BookedOn), CancelledBy: req.CancelledBy,
-		Reason: req.Reason, RebookOn: d.optional("rebook_on", req.RebookOn), Actor: actor(c),
+		RequestID: req.RequestID, BookedOn: k.date("booked_on", req.BookedOn), CancelledBy: req.CancelledBy,
+		Reason: req.Reason, RebookOn: k.optionalDate("rebook_on", req.RebookOn), Actor: actor(c),
 	}
-	d.probs = append(d.probs, bounded("reason", req.Reason)...)
-	return s.updateSupervision(c, workflows.UpdateCancelSupervision, req.RequestID, &d, in, &workflows.SupervisionChange{})
+	k.bounded("reason", req.Reason)
+	return s.send(c, k, s.supervisionID, workflows.UpdateCancelSupervision, in, &workflows.SupervisionChange{})
 }
 
 func (s *Server) recordAbsence(c *gin.Context) (int, any, error) {
@@ -219,13 +162,13 @@ func (s *Server) recordAbsence(c *gin.Context) (int, any, error) {
 	if err := decode(c, &req); err != nil {
 		return 0, nil, err
 	}
-	var d dates
+	k := requestChecks(req.RequestID)
 	in := workflows.AbsenceInput{
-		RequestID: req.RequestID, Who: req.Who, Kind: req.Kind, From: d.parse("from", req.From),
-		To: d.optional("to", req.To), Reason: req.Reason, Actor: actor(c),
+		RequestID: req.RequestID, Who: req.Who, Kind: req.Kind, From: k.date("from", req.From),
+		To: k.optionalDate("to", req.To), Reason: req.Reason, Actor: actor(c),
 	}
-	d.probs = append(d.probs, bounded("reason", req.Reason)...)
-	return s.updateSupervision(c, workflows.UpdateRecordAbsence, req.RequestID, &d, in, &workflows.SupervisionChange{})
+	k.bounded("reason", req.Reason)
+	return s.send(c, k, s.supervisionID, workflows.UpdateRecordAbsence, in, &workflows.SupervisionChange{})
 }
 
 func (s *Server) recordReturn(c *gin.Context) (int, any, error) {
@@ -233,9 +176,9 @@ func (s *Server) recordReturn(c *gin.Context) (int, any, error) {
 	if err := decode(c, &req); err != nil {
 		return 0, nil, err
 	}
-	var d dates
-	in := workflows.ReturnInput{RequestID: req.RequestID, Who: req.Who, On: d.parse("on", req.On), Actor: actor(c)}
-	return s.updateSupervision(c, workflows.UpdateRecordReturn, req.RequestID, &d, in, &workflows.SupervisionChange{})
+	k := requestChecks(req.RequestID)
+	in := workflows.ReturnInput{RequestID: req.RequestID, Who: req.Who, On: k.date("on", req.On), Actor: actor(c)}
+	return s.send(c, k, s.supervisionID, workflows.UpdateRecordReturn, in, &workflows.SupervisionChange{})
 }
 
 func (s *Server) arrangeCover(c *gin.Context) (int, any, error) {
@@ -243,9 +186,9 @@ func (s *Server) arrangeCover(c *gin.Context) (int, any, error) {
 	if err := decode(c, &req); err != nil {
 		return 0, nil, err
 	}
-	var d dates
-	in := workflows.CoverInput{RequestID: req.RequestID, CoverSupervisorID: req.CoverSupervisorID, From: d.parse("from", req.From), Actor: actor(c)}
-	return s.updateSupervision(c, workflows.UpdateArrangeCover, req.RequestID, &d, in, &workflows.SupervisionChange{})
+	k := requestChecks(req.RequestID)
+	in := workflows.CoverInput{RequestID: req.RequestID, CoverSupervisorID: req.CoverSupervisorID, From: k.date("from", req.From), Actor: actor(c)}
+	return s.send(c, k, s.supervisionID, workflows.UpdateArrangeCover, in, &workflows.SupervisionChange{})
 }
 
 func (s *Server) recordShifts(c *gin.Context) (int, any, error) {
@@ -253,9 +196,9 @@ func (s *Server) recordShifts(c *gin.Context) (int, any, error) {
 	if err := decode(c, &req); err != nil {
 		return 0, nil, err
 	}
-	var d dates
-	in := workflows.ShiftsInput{RequestID: req.RequestID, Shifts: req.Shifts, Through: d.parse("through", req.Through), Actor: actor(c)}
-	return s.updateSupervision(c, workflows.UpdateRecordShifts, req.RequestID, &d, in, &workflows.SupervisionChange{})
+	k := requestChecks(req.RequestID)
+	in := workflows.ShiftsInput{RequestID: req.RequestID, Shifts: req.Shifts, Through: k.date("through", req.Through), Actor: actor(c)}
+	return s.send(c, k, s.supervisionID, workflows.UpdateRecordShifts, in, &workflows.SupervisionChange{})
 }
 
 func (s *Server) recordObservation(c *gin.Context) (int, any, error) {
@@ -263,10 +206,10 @@ func (s *Server) recordObservation(c *gin.Context) (int, any, error) {
 	if err := decode(c, &req); err != nil {
 		return 0, nil, err
 	}
-	var d dates
-	in := workflows.ObservationInput{RequestID: req.RequestID, HeldOn: d.parse("held_on", req.HeldOn), ObserverID: req.ObserverID, Notes: req.Notes, Actor: actor(c)}
-	d.probs = append(d.probs, bounded("notes", req.Notes)...)
-	return s.updateSupervision(c, workflows.UpdateRecordObservation, req.RequestID, &d, in, &workflows.SupervisionChange{})
+	k := requestChecks(req.RequestID)
+	in := workflows.ObservationInput{RequestID: req.RequestID, HeldOn: k.date("held_on", req.HeldOn), ObserverID: req.ObserverID, Notes: req.Notes, Actor: actor(c)}
+	k.bounded("notes", req.Notes)
+	return s.send(c, k, s.supervisionID, workflows.UpdateRecordObservation, in, &workflows.SupervisionChange{})
 }
 
 func (s *Server) recordAppraisal(c *gin.Context) (int, any, error) {
@@ -274,10 +217,10 @@ func (s *Server) recordAppraisal(c *gin.Context) (int, any, error) {
 	if err := decode(c, &req); err != nil {
 		return 0, nil, err
 	}
-	var d dates
-	in := workflows.AppraisalInput{RequestID: req.RequestID, Kind: req.Kind, HeldOn: d.parse("held_on", req.HeldOn), Notes: req.Notes, Actor: actor(c)}
-	d.probs = append(d.probs, bounded("notes", req.Notes)...)
-	return s.updateSupervision(c, workflows.UpdateRecordAppraisal, req.RequestID, &d, in, &workflows.SupervisionChange{})
+	k := requestChecks(req.RequestID)
+	in := workflows.AppraisalInput{RequestID: req.RequestID, Kind: req.Kind, HeldOn: k.date("held_on", req.HeldOn), Notes: req.Notes, Actor: actor(c)}
+	k.bounded("notes", req.Notes)
+	return s.send(c, k, s.supervisionID, workflows.UpdateRecordAppraisal, in, &workflows.SupervisionChange{})
 }
 
 func (s *Server) agreeStudentPhase(c *gin.Context) (int, any, error) {
@@ -285,9 +228,9 @@ func (s *Server) agreeStudentPhase(c *gin.Context) (int, any, error) {
 	if err := decode(c, &req); err != nil {
 		return 0, nil, err
 	}
-	var d dates
-	in := workflows.StudentPhaseInput{RequestID: req.RequestID, From: d.parse("from", req.From), Actor: actor(c)}
-	return s.updateSupervision(c, workflows.UpdateAgreeStudentPhase, req.RequestID, &d, in, &workflows.SupervisionChange{})
+	k := requestChecks(req.RequestID)
+	in := workflows.StudentPhaseInput{RequestID: req.RequestID, From: k.date("from", req.From), Actor: actor(c)}
+	return s.send(c, k, s.supervisionID, workflows.UpdateAgreeStudentPhase, in, &workflows.SupervisionChange{})
 }
 
 func (s *Server) addExtraSessions(c *gin.Context) (int, any, error) {
@@ -295,9 +238,9 @@ func (s *Server) addExtraSessions(c *gin.Context) (int, any, error) {
 	if err := decode(c, &req); err != nil {
 		return 0, nil, err
 	}
-	var d dates
+	k := requestChecks(req.RequestID)
 	in := workflows.ExtraSessionsInput{
-		RequestID: req.RequestID, Reason: req.Reason, From: d.parse("from", req.From), Until: d.parse("until", req.Until), Actor: actor(c),
+		RequestID: req.RequestID, Reason: req.Reason, From: k.date("from", req.From), Until: k.date("until", req.Until), Actor: actor(c),
 	}
-	return s.updateSupervision(c, workflows.UpdateAddExtraSessions, req.RequestID, &d, in, &workflows.SupervisionChange{})
+	return s.send(c, k, s.supervisionID, workflows.UpdateAddExtraSessions, in, &workflows.SupervisionChange{})
 }

@@ -50,3 +50,46 @@ func notRunning(err error) bool {
 	var he *httpError
 	return errors.As(err, &he) && he.notRunning
 }
+
+// send is how a handler acts on a lifecycle: refuse the request's field
+// problems (422) first, then find the lifecycle (lifecycle says which, or
+// why there is none), send the update and answer 200 with its result.
+func (s *Server) send(c *gin.Context, k *checks, lifecycle func(*gin.Context) (string, error), update string, in, out any) (int, any, error) {
+	if err := k.err(); err != nil {
+		return 0, nil, err
+	}
+	id, err := lifecycle(c)
+	if err != nil {
+		return 0, nil, err
+	}
+	if err := s.update(c, id, update, k.requestID, in, out); err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, out, nil
+}
+
+// known is a lifecycle already found.
+func known(id string) func(*gin.Context) (string, error) {
+	return func(*gin.Context) (string, error) { return id, nil }
+}
+
+// query asks a lifecycle by query and decodes the answer into out. A
+// lifecycle that never started is a 404 naming what; a caller for whom that
+// means "nothing yet" tests isNotFound.
+func (s *Server) query(ctx context.Context, what, workflowID, queryName string, out any) error {
+	v, err := s.Temporal.QueryWorkflow(ctx, workflowID, "", queryName)
+	if isNotFound(err) {
+		nf := notFound(what)
+		nf.cause = err
+		return nf
+	}
+	if err != nil {
+		return err
+	}
+	return v.Get(out)
+}
+
+func isNotFound(err error) bool {
+	var nf *serviceerror.NotFound
+	return errors.As(err, &nf)
+}

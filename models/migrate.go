@@ -36,6 +36,12 @@ var migrations = []Migration{
 	{Version: 3, Name: "cases and case actions", Up: func(tx *gorm.DB) error {
 		return tx.AutoMigrate(CaseModels()...)
 	}},
+	{Version: 4, Name: "audit hash chain", Up: func(tx *gorm.DB) error {
+		if err := tx.AutoMigrate(&AuditEvent{}); err != nil {
+			return err
+		}
+		return chainExistingAudit(tx) // rows from before the chain, in id order
+	}},
 }
 
 // Migrations returns the migrations this binary knows, oldest first.

@@ -86,14 +86,20 @@ func newRecorder(t *testing.T) *recorder {
 	return &recorder{t: t, ctx: ctx, c: c}
 }
 
+// start starts a workflow and leaves it running.
+func (r *recorder) start(id, workflowType string, in any) client.WorkflowRun {
+	r.t.Helper()
+	run, err := r.c.ExecuteWorkflow(r.ctx, client.StartWorkflowOptions{ID: id, TaskQueue: workflows.TaskQueue}, workflowType, in)
+	if err != nil {
+		r.t.Fatalf("%s: %v", id, err)
+	}
+	return run
+}
+
 // run starts a workflow and waits for it.
 func (r *recorder) run(id, workflowType string, in, out any) {
 	r.t.Helper()
-	run, err := r.c.ExecuteWorkflow(r.ctx, client.StartWorkflowOptions{ID: id, TaskQueue: workflows.TaskQueue}, workflowType, in)
-	if err == nil {
-		err = run.Get(r.ctx, out)
-	}
-	if err != nil {
+	if err := r.start(id, workflowType, in).Get(r.ctx, out); err != nil {
 		r.t.Fatalf("%s: %v", id, err)
 	}
 }
@@ -110,10 +116,15 @@ func (r *recorder) update(id, name string, arg any) {
 	}
 }
 
+// result waits for a workflow to close and decodes its result into out.
+func (r *recorder) result(id string, out any) error {
+	return r.c.GetWorkflow(r.ctx, id, "").Get(r.ctx, out)
+}
+
 // wait waits for a workflow to close.
 func (r *recorder) wait(id string) {
 	r.t.Helper()
-	if err := r.c.GetWorkflow(r.ctx, id, "").Get(r.ctx, nil); err != nil {
+	if err := r.result(id, nil); err != nil {
 		r.t.Fatalf("%s: %v", id, err)
 	}
 }
@@ -148,6 +159,20 @@ func mustDate(t *testing.T, s string) policy.Date {
 	return v
 }
 
+// mustPack is the authority's policy pack in force on a date.
+func mustPack(t *testing.T, authority string, on policy.Date) *policy.Pack {
+	t.Helper()
+	packs, err := policy.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	pack, err := packs.Pack(authority, on)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pack
+}
+
 // An NQSW's whole story runs on the embedded server with real activities:
 // onboarding, a year of ASYE recorded late (so overdue timers fire), the
 // agreement proposed, signed and re-opened, a record signed off and
@@ -155,17 +180,10 @@ func mustDate(t *testing.T, s string) policy.Date {
 // Every history replays; with -record-histories they are committed.
 func TestRecordHistories(t *testing.T) {
 	r := newRecorder(t)
-	packs, err := policy.Load()
-	if err != nil {
-		t.Fatal(err)
-	}
 	d := func(s string) policy.Date { return mustDate(t, s) }
 	start := d("2026-01-05")
 	today := policy.DateOf(time.Now())
-	pack, err := packs.Pack("cumberland", start)
-	if err != nil {
-		t.Fatal(err)
-	}
+	pack := mustPack(t, "cumberland", start)
 	person := workflows.Person{StaffID: "nq-h", Name: "Nia Quinn", Authority: "cumberland", Team: "north", Role: "nqsw", SupervisorID: "tm-1", ManagerID: "hos-1", Start: start}
 	agreement := workflows.NewAgreementInput(person, pack, "hr-1")
 	supervision := workflows.NewSupervisionInput(person, pack, "hr-1")
@@ -214,7 +232,7 @@ func TestRecordHistories(t *testing.T) {
 	r.update(asye, workflows.UpdateExtend, workflows.ExtendInput{RequestID: "e1", Weeks: 2, Reason: "more evidence of capability 6", Actor: "tm-2"})
 	r.update(asye, workflows.UpdateRecordOutcome, workflows.OutcomeInput{RequestID: "o1", Outcome: workflows.StatusPassed, DecidedOn: today, Reason: "panel agreed", Actor: "tm-2"})
 	var res workflows.ASYEResult
-	if err := r.c.GetWorkflow(r.ctx, asye, "").Get(r.ctx, &res); err != nil || res.Outcome != workflows.StatusPassed {
+	if err := r.result(asye, &res); err != nil || res.Outcome != workflows.StatusPassed {
 		t.Fatalf("ASYE ended %+v, %v", res, err)
 	}
 

@@ -2,6 +2,7 @@ package workflows
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"time"
 
@@ -385,11 +386,7 @@ func (w *agreement) leave(ctx workflow.Context, s LeaveSignal) {
 	if w.left() {
 		return
 	}
-	var closed []activities.DueItemRecord
-	for _, it := range w.openItems() {
-		it.Status = "closed"
-		closed = append(closed, it)
-	}
+	closed := closing(w.openItems()) // what was open before it closed
 	w.st.Status = StatusLeft
 	w.st.LeftOn, w.st.LeftBecause = s.On, s.Reason
 	w.record(ctx, "left", activities.Event{
@@ -452,25 +449,20 @@ func (w *agreement) registerHandlers(ctx workflow.Context) error {
 	if err := workflow.SetQueryHandler(ctx, QueryAgreement, func() (AgreementView, error) { return w.view(), nil }); err != nil {
 		return err
 	}
-	handlers := []struct {
-		name     string
-		handler  any
-		validate any
-	}{
-		{UpdateProposeAgreementTerms, w.proposeTerms, w.validateTerms},
-		{UpdateSignAgreement, w.sign, w.validateSign},
-		{UpdateRecordAgreementChange, w.recordChange, w.validateChange},
-		{UpdateChangeSupervisor, w.changeSupervisor, w.validateSupervisor},
-	}
-	for _, h := range handlers {
-		if err := workflow.SetUpdateHandlerWithOptions(ctx, h.name, h.handler, workflow.UpdateHandlerOptions{Validator: h.validate}); err != nil {
-			return err
-		}
-	}
-	return nil
+	return setUpdates(ctx,
+		updateHandler{UpdateProposeAgreementTerms, w.proposeTerms, w.validateTerms},
+		updateHandler{UpdateSignAgreement, w.sign, w.validateSign},
+		updateHandler{UpdateRecordAgreementChange, w.recordChange, w.validateChange},
+		updateHandler{UpdateChangeSupervisor, w.changeSupervisor, w.validateSupervisor},
+	)
 }
 
-func (w *agreement) mustNotHaveLeft() error {
+// check refuses a bad request id, a bad date, and any change once the
+// supervisee has left.
+func (w *agreement) check(ctx workflow.Context, requestID, dateField string, d, notBefore policy.Date) error {
+	if err := checkRequest(ctx, w.st.Requests, requestID, dateField, d, notBefore); err != nil {
+		return err
+	}
 	if w.left() {
 		return conflict("status", fmt.Sprintf("%s left on %s: the agreement is closed", w.in.Person.StaffID, w.st.LeftOn))
 	}
@@ -492,10 +484,7 @@ func (w *agreement) party(actor string) string {
 }
 
 func (w *agreement) validateTerms(ctx workflow.Context, in AgreementTermsInput) error {
-	if err := checkRequest(ctx, w.st.Requests, in.RequestID, "", policy.Date{}, policy.Date{}); err != nil {
-		return err
-	}
-	if err := w.mustNotHaveLeft(); err != nil {
+	if err := w.check(ctx, in.RequestID, "", policy.Date{}, policy.Date{}); err != nil {
 		return err
 	}
 	if in.Actor == "" || in.Actor != w.st.SupervisorID {
@@ -557,10 +546,7 @@ func (w *agreement) proposeTerms(ctx workflow.Context, in AgreementTermsInput) (
 
 func (w *agreement) validateSign(ctx workflow.Context, in AgreementSignInput) error {
 	st := w.st
-	if err := checkRequest(ctx, st.Requests, in.RequestID, "signed_on", in.SignedOn, st.OpenedOn); err != nil {
-		return err
-	}
-	if err := w.mustNotHaveLeft(); err != nil {
+	if err := w.check(ctx, in.RequestID, "signed_on", in.SignedOn, st.OpenedOn); err != nil {
 		return err
 	}
 	if st.Status == AgreementAgreed {
@@ -623,10 +609,7 @@ func (w *agreement) sign(ctx workflow.Context, in AgreementSignInput) (Agreement
 }
 
 func (w *agreement) validateChange(ctx workflow.Context, in AgreementChangeInput) error {
-	if err := checkRequest(ctx, w.st.Requests, in.RequestID, "on", in.On, w.in.Person.Start); err != nil {
-		return err
-	}
-	if err := w.mustNotHaveLeft(); err != nil {
+	if err := w.check(ctx, in.RequestID, "on", in.On, w.in.Person.Start); err != nil {
 		return err
 	}
 	if in.Event == "supervisor_change" {
@@ -658,34 +641,26 @@ func (w *agreement) recordChange(ctx workflow.Context, in AgreementChangeInput) 
 	}
 	reopened := w.in.Rules.Reopens(in.Event)
 	if reopened {
-		ev.Action = "agreement.reopened"
-		ev.Due = w.openVersion(in.Event, in.On)
-		for k, v := range w.versionDetail() {
-			ev.Detail[k] = v
-		}
-		ev.Due = append(ev.Due, w.openItems()...)
+		w.reopen(&ev, in.Event, in.On)
 	}
 	w.record(ctx, "change:"+in.RequestID, ev)
 	return w.result(reopened), nil
 }
 
 func (w *agreement) validateSupervisor(ctx workflow.Context, in SupervisorInput) error {
-	if err := checkRequest(ctx, w.st.Requests, in.RequestID, "from", in.From, w.in.Person.Start); err != nil {
+	if err := w.check(ctx, in.RequestID, "from", in.From, w.in.Person.Start); err != nil {
 		return err
 	}
-	if err := w.mustNotHaveLeft(); err != nil {
-		return err
-	}
-	if in.SupervisorID == "" {
-		return invalid("supervisor_id", "is required")
-	}
-	if in.SupervisorID == w.in.Person.StaffID {
-		return invalid("supervisor_id", "a member of staff cannot supervise themselves")
-	}
-	if in.SupervisorID == w.st.SupervisorID {
-		return conflict("supervisor_id", fmt.Sprintf("%s is already the supervisor", in.SupervisorID))
-	}
-	return nil
+	return checkSupervisorChange(in, w.in.Person.StaffID, w.st.SupervisorID)
+}
+
+// reopen opens a new version for a change the pack lists, on the change's
+// event: the items the old version leaves, closed, and the new one's.
+func (w *agreement) reopen(ev *activities.Event, reason string, on policy.Date) {
+	ev.Action = "agreement.reopened"
+	ev.Due = w.openVersion(reason, on)
+	maps.Copy(ev.Detail, w.versionDetail())
+	ev.Due = append(ev.Due, w.openItems()...)
 }
 
 // changeSupervisor: the new supervisor takes over; where the pack says so,
@@ -704,12 +679,7 @@ func (w *agreement) changeSupervisor(ctx workflow.Context, in SupervisorInput) (
 		Detail: map[string]any{"from_supervisor": previous, "to_supervisor": in.SupervisorID, "from": in.From.String(), "reopens": reopens},
 	}
 	if reopens {
-		ev.Action = "agreement.reopened"
-		ev.Due = w.openVersion("supervisor_change", in.From)
-		for k, v := range w.versionDetail() {
-			ev.Detail[k] = v
-		}
-		ev.Due = append(ev.Due, w.openItems()...)
+		w.reopen(&ev, "supervisor_change", in.From)
 	}
 	w.record(ctx, "supervisor:"+in.RequestID, ev)
 	return ChangeResult{Status: st.Status}, nil

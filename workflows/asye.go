@@ -211,14 +211,9 @@ func (w *asye) leave(ctx workflow.Context, s LeaveSignal) {
 	w.st.Status = StatusLeft
 	w.st.Outcome = StatusLeft
 	w.st.DecidedOn = s.On
-	var closed []activities.DueItemRecord
-	for _, it := range w.allDue() {
-		it.Status = "closed"
-		closed = append(closed, it)
-	}
 	w.record(ctx, "left", activities.Event{
 		Actor: s.Actor, Action: "asye.closed", Reason: "left the service: " + s.Reason,
-		Detail: map[string]any{"on": s.On.String()}, Due: closed,
+		Detail: map[string]any{"on": s.On.String()}, Due: closing(w.allDue()),
 	})
 }
 

@@ -28,25 +28,15 @@ func (w *asye) registerHandlers(ctx workflow.Context) error {
 	}); err != nil {
 		return err
 	}
-	handlers := []struct {
-		name     string
-		handler  any
-		validate any
-	}{
-		{UpdateRecordSession, w.recordSession, w.validateSession},
-		{UpdateRecordReview, w.recordReview, w.validateReview},
-		{UpdatePause, w.pause, w.validatePause},
-		{UpdateResume, w.resume, w.validateResume},
-		{UpdateExtend, w.extend, w.validateExtend},
-		{UpdateRecordOutcome, w.recordOutcome, w.validateOutcome},
-		{UpdateChangeSupervisor, w.changeSupervisor, w.validateSupervisor},
-	}
-	for _, h := range handlers {
-		if err := workflow.SetUpdateHandlerWithOptions(ctx, h.name, h.handler, workflow.UpdateHandlerOptions{Validator: h.validate}); err != nil {
-			return err
-		}
-	}
-	return nil
+	return setUpdates(ctx,
+		updateHandler{UpdateRecordSession, w.recordSession, w.validateSession},
+		updateHandler{UpdateRecordReview, w.recordReview, w.validateReview},
+		updateHandler{UpdatePause, w.pause, w.validatePause},
+		updateHandler{UpdateResume, w.resume, w.validateResume},
+		updateHandler{UpdateExtend, w.extend, w.validateExtend},
+		updateHandler{UpdateRecordOutcome, w.recordOutcome, w.validateOutcome},
+		updateHandler{UpdateChangeSupervisor, w.changeSupervisor, w.validateSupervisor},
+	)
 }
 
 // checkRequest checks a request id and a date within the programme.
@@ -377,13 +367,8 @@ func (w *asye) validateSupervisor(ctx workflow.Context, in SupervisorInput) erro
 	if w.finished() {
 		return conflict("status", fmt.Sprintf("the programme has ended (%s)", w.st.Status))
 	}
-	if in.SupervisorID == "" {
-		return invalid("supervisor_id", "is required")
-	}
-	if in.SupervisorID == w.st.SupervisorID {
-		return conflict("supervisor_id", fmt.Sprintf("%s is already the supervisor", in.SupervisorID))
-	}
-	return nil
+	// No staff id: the ASYE leaves refusing self-supervision to the API, as it always has.
+	return checkSupervisorChange(in, "", w.st.SupervisorID)
 }
 
 // changeSupervisor passes the file on; every due date stays.

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"slices"
 
-	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/securebase/securebase/activities"
@@ -99,34 +98,22 @@ type (
 // CaseSupervisionKinds are the supervisions a case records.
 var CaseSupervisionKinds = []string{"allocation", "case", "group", "transfer"}
 
-func conflictRule(field, problem, rule string) error {
-	return temporal.NewNonRetryableApplicationError(field+": "+problem, ErrConflict, nil, FieldProblem{Field: field, Problem: problem, Rule: rule})
-}
-
 func (w *caseFlow) registerHandlers(ctx workflow.Context) error {
 	if err := workflow.SetQueryHandler(ctx, QuerySchedule, func() (CaseSchedule, error) { return w.schedule(), nil }); err != nil {
 		return err
 	}
-	handlers := []struct {
-		name              string
-		handler, validate any
-	}{
-		{UpdateCaseSupervision, w.recordSupervision, w.validateSupervision},
-		{UpdateCaseDecision, w.recordDecision, w.validateDecision},
-		{UpdateCaseCategory, w.changeCategory, w.validateCategory},
-		{UpdateCaseTransfer, w.startTransfer, w.validateTransfer},
-		{UpdateCaseJoint, w.recordJoint, w.validateJoint},
-		{UpdateCaseFiled, w.recordFiled, w.validateFiled},
-		{UpdateCaseClose, w.close, w.validateClose},
-	}
-	for _, h := range handlers {
-		if err := workflow.SetUpdateHandlerWithOptions(ctx, h.name, h.handler, workflow.UpdateHandlerOptions{Validator: h.validate}); err != nil {
-			return err
-		}
-	}
-	return nil
+	return setUpdates(ctx,
+		updateHandler{UpdateCaseSupervision, w.recordSupervision, w.validateSupervision},
+		updateHandler{UpdateCaseDecision, w.recordDecision, w.validateDecision},
+		updateHandler{UpdateCaseCategory, w.changeCategory, w.validateCategory},
+		updateHandler{UpdateCaseTransfer, w.startTransfer, w.validateTransfer},
+		updateHandler{UpdateCaseJoint, w.recordJoint, w.validateJoint},
+		updateHandler{UpdateCaseFiled, w.recordFiled, w.validateFiled},
+		updateHandler{UpdateCaseClose, w.close, w.validateClose},
+	)
 }
 
+// check refuses a bad request id, a bad date, and any change once closed.
 func (w *caseFlow) check(ctx workflow.Context, requestID, dateField string, d policy.Date) error {
 	if err := checkRequest(ctx, w.st.Requests, requestID, dateField, d, w.in.AllocatedOn); err != nil {
 		return err
@@ -418,11 +405,8 @@ func (w *caseFlow) changeCategory(ctx workflow.Context, in CategoryInput) (CaseC
 }
 
 func (w *caseFlow) validateTransfer(ctx workflow.Context, in TransferInput) error {
-	if err := checkRequest(ctx, w.st.Requests, in.RequestID, "", policy.Date{}, policy.Date{}); err != nil {
+	if err := w.check(ctx, in.RequestID, "", policy.Date{}); err != nil {
 		return err
-	}
-	if w.finished() {
-		return conflict("status", fmt.Sprintf("case %s was closed on %s", w.in.CaseID, w.st.ClosedOn))
 	}
 	switch {
 	case in.On.IsZero():

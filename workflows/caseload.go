@@ -92,7 +92,7 @@ func Caseload(ctx workflow.Context, in CaseloadInput) (CaseloadResult, error) {
 	if err := workflow.SetQueryHandler(ctx, QuerySchedule, func() (CaseloadSchedule, error) { return w.schedule(workflow.Now(ctx)), nil }); err != nil {
 		return CaseloadResult{}, err
 	}
-	if err := workflow.SetUpdateHandlerWithOptions(ctx, UpdateCaseloadAnalysis, w.recordAnalysis, workflow.UpdateHandlerOptions{Validator: w.validateAnalysis}); err != nil {
+	if err := setUpdates(ctx, updateHandler{UpdateCaseloadAnalysis, w.recordAnalysis, w.validateAnalysis}); err != nil {
 		return CaseloadResult{}, err
 	}
 	w.onLeave(ctx, w.leave)
@@ -277,14 +277,9 @@ func (w *caseload) leave(ctx workflow.Context, s LeaveSignal) {
 		return
 	}
 	w.st.Status = StatusLeft
-	var closed []activities.DueItemRecord
-	for _, it := range w.allDue() {
-		it.Status = "closed"
-		closed = append(closed, it)
-	}
 	w.record(ctx, "left", activities.Event{
 		Actor: s.Actor, Action: "caseload.closed", Reason: "left the service: " + s.Reason,
-		Detail: map[string]any{"on": s.On.String(), "cases": len(w.st.Cases)}, Due: closed,
+		Detail: map[string]any{"on": s.On.String(), "cases": len(w.st.Cases)}, Due: closing(w.allDue()),
 	})
 }
 

@@ -16,14 +16,18 @@ type FieldProblem struct {
 	Rule    string `json:"rule,omitempty"`
 }
 
-func invalid(field, problem string) error {
-	return temporal.NewNonRetryableApplicationError(field+": "+problem, ErrInvalid, nil, FieldProblem{Field: field, Problem: problem})
+func invalid(field, problem string) error { return refuse(ErrInvalid, field, problem, "") }
+
+func invalidRule(field, problem, rule string) error { return refuse(ErrInvalid, field, problem, rule) }
+
+func conflict(field, problem string) error { return refuse(ErrConflict, field, problem, "") }
+
+func conflictRule(field, problem, rule string) error {
+	return refuse(ErrConflict, field, problem, rule)
 }
 
-func invalidRule(field, problem, rule string) error {
-	return temporal.NewNonRetryableApplicationError(field+": "+problem, ErrInvalid, nil, FieldProblem{Field: field, Problem: problem, Rule: rule})
-}
-
-func conflict(field, problem string) error {
-	return temporal.NewNonRetryableApplicationError(field+": "+problem, ErrConflict, nil, FieldProblem{Field: field, Problem: problem})
+// refuse is an update refused, typed for the API, naming the field at fault
+// and the rule (if any) that refuses it.
+func refuse(errType, field, problem, rule string) error {
+	return temporal.NewNonRetryableApplicationError(field+": "+problem, errType, nil, FieldProblem{Field: field, Problem: problem, Rule: rule})
 }

@@ -179,6 +179,16 @@ func (l *lifecycle) dueItem(key, kind string, due policy.Date, status string, me
 	return r
 }
 
+// closing is the items as closed: what a lifecycle leaves when it ends.
+func closing(items []activities.DueItemRecord) []activities.DueItemRecord {
+	var closed []activities.DueItemRecord
+	for _, it := range items {
+		it.Status = "closed"
+		closed = append(closed, it)
+	}
+	return closed
+}
+
 func dueStatus(overdue bool) string {
 	if overdue {
 		return "overdue"
@@ -214,6 +224,23 @@ func (l *lifecycle) record(ctx workflow.Context, eventID string, ev activities.E
 	}
 }
 
+// updateHandler is one update a lifecycle answers, with its validator.
+type updateHandler struct {
+	name              string
+	handler, validate any
+}
+
+// setUpdates registers a lifecycle's updates, each with its validator. A
+// lifecycle sets them before its first write: an update may arrive first.
+func setUpdates(ctx workflow.Context, updates ...updateHandler) error {
+	for _, u := range updates {
+		if err := workflow.SetUpdateHandlerWithOptions(ctx, u.name, u.handler, workflow.UpdateHandlerOptions{Validator: u.validate}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // today is the London date the workflow believes it is.
 func today(ctx workflow.Context) policy.Date { return policy.DateOf(workflow.Now(ctx)) }
 
@@ -237,6 +264,21 @@ func checkRequest(ctx workflow.Context, requests map[string]string, requestID, d
 	}
 	if d.After(today(ctx)) {
 		return invalid(dateField, fmt.Sprintf("%s is in the future", d))
+	}
+	return nil
+}
+
+// checkSupervisorChange refuses a change of supervisor that names nobody,
+// the person themselves, or the supervisor already of record; the
+// lifecycle has checked the request and that it is still open.
+func checkSupervisorChange(in SupervisorInput, staffID, current string) error {
+	switch in.SupervisorID {
+	case "":
+		return invalid("supervisor_id", "is required")
+	case staffID:
+		return invalid("supervisor_id", "a member of staff cannot supervise themselves")
+	case current:
+		return conflict("supervisor_id", fmt.Sprintf("%s is already the supervisor", in.SupervisorID))
 	}
 	return nil
 }

@@ -360,24 +360,14 @@ func (w *signOff) registerHandlers(ctx workflow.Context) error {
 	if err := workflow.SetQueryHandler(ctx, QueryRecord, func() (RecordState, error) { return w.view(), nil }); err != nil {
 		return err
 	}
-	handlers := []struct {
-		name     string
-		handler  any
-		validate any
-	}{
-		{UpdateWriteRecord, w.writeText, w.validateText},
-		{UpdateSignRecord, w.sign, w.validateSign},
-		{UpdateDisputeRecord, w.dispute, w.validateDispute},
-		{UpdateAmendRecord, w.amend, w.validateAmend},
-		{UpdateRecordBothViews, w.bothViews, w.validateBothViews},
-		{UpdateFinaliseRecord, w.finalise, w.validateFinalise},
-	}
-	for _, h := range handlers {
-		if err := workflow.SetUpdateHandlerWithOptions(ctx, h.name, h.handler, workflow.UpdateHandlerOptions{Validator: h.validate}); err != nil {
-			return err
-		}
-	}
-	return nil
+	return setUpdates(ctx,
+		updateHandler{UpdateWriteRecord, w.writeText, w.validateText},
+		updateHandler{UpdateSignRecord, w.sign, w.validateSign},
+		updateHandler{UpdateDisputeRecord, w.dispute, w.validateDispute},
+		updateHandler{UpdateAmendRecord, w.amend, w.validateAmend},
+		updateHandler{UpdateRecordBothViews, w.bothViews, w.validateBothViews},
+		updateHandler{UpdateFinaliseRecord, w.finalise, w.validateFinalise},
+	)
 }
 
 // roleOf is the part the actor plays in this record, "" for anyone else.

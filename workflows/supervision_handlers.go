@@ -121,30 +121,20 @@ func (w *supervision) registerHandlers(ctx workflow.Context) error {
 	}); err != nil {
 		return err
 	}
-	handlers := []struct {
-		name     string
-		handler  any
-		validate any
-	}{
-		{UpdateRecordSupervision, w.recordSession, w.validateSession},
-		{UpdateBookSupervision, w.book, w.validateBooking},
-		{UpdateCancelSupervision, w.cancel, w.validateCancellation},
-		{UpdateRecordAbsence, w.recordAbsence, w.validateAbsence},
-		{UpdateRecordReturn, w.recordReturn, w.validateReturn},
-		{UpdateArrangeCover, w.arrangeCover, w.validateCover},
-		{UpdateRecordShifts, w.recordShifts, w.validateShifts},
-		{UpdateRecordObservation, w.recordObservation, w.validateObservation},
-		{UpdateRecordAppraisal, w.recordAppraisal, w.validateAppraisal},
-		{UpdateAgreeStudentPhase, w.agreeStudentPhase, w.validateStudentPhase},
-		{UpdateAddExtraSessions, w.addExtraSessions, w.validateExtraSessions},
-		{UpdateChangeSupervisor, w.changeSupervisor, w.validateSupervisor},
-	}
-	for _, h := range handlers {
-		if err := workflow.SetUpdateHandlerWithOptions(ctx, h.name, h.handler, workflow.UpdateHandlerOptions{Validator: h.validate}); err != nil {
-			return err
-		}
-	}
-	return nil
+	return setUpdates(ctx,
+		updateHandler{UpdateRecordSupervision, w.recordSession, w.validateSession},
+		updateHandler{UpdateBookSupervision, w.book, w.validateBooking},
+		updateHandler{UpdateCancelSupervision, w.cancel, w.validateCancellation},
+		updateHandler{UpdateRecordAbsence, w.recordAbsence, w.validateAbsence},
+		updateHandler{UpdateRecordReturn, w.recordReturn, w.validateReturn},
+		updateHandler{UpdateArrangeCover, w.arrangeCover, w.validateCover},
+		updateHandler{UpdateRecordShifts, w.recordShifts, w.validateShifts},
+		updateHandler{UpdateRecordObservation, w.recordObservation, w.validateObservation},
+		updateHandler{UpdateRecordAppraisal, w.recordAppraisal, w.validateAppraisal},
+		updateHandler{UpdateAgreeStudentPhase, w.agreeStudentPhase, w.validateStudentPhase},
+		updateHandler{UpdateAddExtraSessions, w.addExtraSessions, w.validateExtraSessions},
+		updateHandler{UpdateChangeSupervisor, w.changeSupervisor, w.validateSupervisor},
+	)
 }
 
 // check refuses a bad request id, a bad date, and any change once closed.
@@ -838,16 +828,7 @@ func (w *supervision) validateSupervisor(ctx workflow.Context, in SupervisorInpu
 	if err := w.check(ctx, in.RequestID, "from", in.From); err != nil {
 		return err
 	}
-	if in.SupervisorID == "" {
-		return invalid("supervisor_id", "is required")
-	}
-	if in.SupervisorID == w.in.Person.StaffID {
-		return invalid("supervisor_id", "a member of staff cannot supervise themselves")
-	}
-	if in.SupervisorID == w.st.SupervisorID {
-		return conflict("supervisor_id", fmt.Sprintf("%s is already the supervisor", in.SupervisorID))
-	}
-	return nil
+	return checkSupervisorChange(in, w.in.Person.StaffID, w.st.SupervisorID)
 }
 
 // changeSupervisor passes the file to the new supervisor; every due date

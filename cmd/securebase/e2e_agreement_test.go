@@ -1,53 +1,12 @@
 package main
 
 import (
-	"bytes"
-	"encoding/json"
-	"io"
-	"net/http"
-	"path/filepath"
 	"testing"
 	"time"
 
-	"github.com/securebase/securebase/devserver"
 	"github.com/securebase/securebase/models"
-	"github.com/securebase/securebase/models/pgtest"
 	"github.com/securebase/securebase/policy"
 )
-
-// asParty sends a request as a given member of staff (the X-Actor header) and
-// asserts its status and, for an error, the field it names.
-func (s *system) asParty(actor, method, path string, body any, status int, field string) map[string]any {
-	s.t.Helper()
-	j, _ := json.Marshal(body)
-	req, _ := http.NewRequest(method, s.base+path, bytes.NewReader(j))
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("X-Actor", actor)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		s.t.Fatalf("%s %s: %v", method, path, err)
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
-	var out map[string]any
-	if err := json.Unmarshal(raw, &out); err != nil {
-		s.t.Fatalf("%s %s: %d, not JSON: %s", method, path, resp.StatusCode, raw)
-	}
-	if resp.StatusCode != status {
-		s.t.Fatalf("%s %s as %s: status %d, want %d: %v", method, path, actor, resp.StatusCode, status, out)
-	}
-	if field != "" {
-		named := false
-		probs, _ := out["problems"].([]any)
-		for _, p := range probs {
-			named = named || p.(map[string]any)["field"] == field
-		}
-		if !named {
-			s.t.Fatalf("%s %s: body does not name field %q: %v", method, path, field, out)
-		}
-	}
-	return out
-}
 
 // The supervision agreement through the API on PostgreSQL: onboarding
 // starts it under the pack's limit, the supervisor proposes terms, both
@@ -55,30 +14,15 @@ func (s *system) asParty(actor, method, path string, body any, status int, field
 // supervisor re-open it, an unsigned one is overdue and escalated, and a
 // leaver's closes.
 func TestEndToEndAgreement(t *testing.T) {
-	url := pgtest.URL(t)
-	dataDir := t.TempDir()
-	port, err := devserver.FreePort()
-	if err != nil {
-		t.Fatal(err)
-	}
-	sys := startSystem(t, dataDir, url, port)
-	defer sys.stop()
-	db, err := models.Open(url, filepath.Join(dataDir, "unused.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	sys, db := startOnPostgres(t)
 	today := policy.DateOf(time.Now())
-	staff := func(id, role, sup string, start policy.Date) map[string]any {
-		return map[string]any{"id": id, "name": "Person " + id, "authority": "bracknell-forest", "team": "west", "role": role, "supervisor_id": sup, "start_date": start.String()}
-	}
-	sys.expect("POST", "/api/v1/staff", staff("hos-1", "senior_manager", "", today.AddDays(-900)), 201, "")
-	sys.expect("POST", "/api/v1/staff", staff("tm-1", "team_manager", "hos-1", today.AddDays(-800)), 201, "")
-	sys.expect("POST", "/api/v1/staff", staff("tm-2", "team_manager", "hos-1", today.AddDays(-800)), 201, "")
+	west := sys.onboardManagers("bracknell-forest", "west", today.AddDays(-900), today.AddDays(-800))
+	west.onboard("tm-2", "team_manager", "hos-1", today.AddDays(-800))
 	start := today.AddDays(-10)
-	sys.expect("POST", "/api/v1/staff", staff("sw-1", "social_worker", "tm-1", start), 201, "")
+	west.onboard("sw-1", "social_worker", "tm-1", start)
 	// Joined 60 days ago and never signed: past Bracknell Forest's 4 weeks
 	// and the 5 working days' escalation delay.
-	sys.expect("POST", "/api/v1/staff", staff("sw-2", "social_worker", "tm-1", today.AddDays(-60)), 201, "")
+	west.onboard("sw-2", "social_worker", "tm-1", today.AddDays(-60))
 
 	const path = "/api/v1/staff/sw-1/agreement"
 	a := sys.expect("GET", path, nil, 200, "")
@@ -90,26 +34,26 @@ func TestEndToEndAgreement(t *testing.T) {
 
 	// Terms: proposed by the supervisor, complete, well formed.
 	terms := map[string]any{"request_id": "terms-1", "frequency": "1mo", "purpose_and_aims": "Case and reflective supervision.", "disagreements": "Raised with the head of service."}
-	sys.asParty("tm-1", "POST", path+"/terms", withField(terms, "request_id", ""), 422, "request_id")
-	sys.asParty("tm-1", "POST", path+"/terms", withField(terms, "frequency", "sometimes"), 422, "frequency")
-	sys.asParty("tm-1", "POST", path+"/terms", withField(terms, "disagreements", ""), 422, "disagreements")
-	sys.asParty("tm-1", "POST", path+"/terms", withField(terms, "signed_by", "sw-1"), 400, "signed_by")
+	sys.as("tm-1").expect("POST", path+"/terms", withField(terms, "request_id", ""), 422, "request_id")
+	sys.as("tm-1").expect("POST", path+"/terms", withField(terms, "frequency", "sometimes"), 422, "frequency")
+	sys.as("tm-1").expect("POST", path+"/terms", withField(terms, "disagreements", ""), 422, "disagreements")
+	sys.as("tm-1").expect("POST", path+"/terms", withField(terms, "signed_by", "sw-1"), 400, "signed_by")
 	sign := map[string]any{"request_id": "sign-1", "signed_on": today.String()}
-	sys.asParty("sw-1", "POST", path+"/signatures", sign, 409, "terms")
-	sys.asParty("sw-1", "POST", path+"/terms", terms, 422, "actor")
-	sys.asParty("tm-1", "POST", path+"/terms", terms, 200, "")
+	sys.as("sw-1").expect("POST", path+"/signatures", sign, 409, "terms")
+	sys.as("sw-1").expect("POST", path+"/terms", terms, 422, "actor")
+	sys.as("tm-1").expect("POST", path+"/terms", terms, 200, "")
 
 	// Signatures: only the two parties, once each, dated sensibly.
-	sys.asParty("sw-1", "POST", path+"/signatures", withField(sign, "signed_on", "yesterday"), 422, "signed_on")
-	sys.asParty("sw-1", "POST", path+"/signatures", withField(sign, "signed_on", today.AddDays(1).String()), 422, "signed_on")
-	sys.asParty("hos-1", "POST", path+"/signatures", sign, 422, "actor")
-	if out := sys.asParty("sw-1", "POST", path+"/signatures", sign, 200, ""); out["status"] != "open" {
+	sys.as("sw-1").expect("POST", path+"/signatures", withField(sign, "signed_on", "yesterday"), 422, "signed_on")
+	sys.as("sw-1").expect("POST", path+"/signatures", withField(sign, "signed_on", today.AddDays(1).String()), 422, "signed_on")
+	sys.as("hos-1").expect("POST", path+"/signatures", sign, 422, "actor")
+	if out := sys.as("sw-1").expect("POST", path+"/signatures", sign, 200, ""); out["status"] != "open" {
 		t.Fatalf("after the supervisee signed: %v", out)
 	}
-	sys.asParty("sw-1", "POST", path+"/signatures", sign, 200, "")                                          // a retry answers the same
-	sys.asParty("tm-1", "POST", path+"/signatures", sign, 409, "request_id")                                // the id, reused for another signature
-	sys.asParty("sw-1", "POST", path+"/signatures", withField(sign, "request_id", "sign-1b"), 409, "actor") // twice
-	if out := sys.asParty("tm-1", "POST", path+"/signatures", withField(sign, "request_id", "sign-2"), 200, ""); out["status"] != "agreed" || out["agreed_on"] != today.String() {
+	sys.as("sw-1").expect("POST", path+"/signatures", sign, 200, "")                                          // a retry answers the same
+	sys.as("tm-1").expect("POST", path+"/signatures", sign, 409, "request_id")                                // the id, reused for another signature
+	sys.as("sw-1").expect("POST", path+"/signatures", withField(sign, "request_id", "sign-1b"), 409, "actor") // twice
+	if out := sys.as("tm-1").expect("POST", path+"/signatures", withField(sign, "request_id", "sign-2"), 200, ""); out["status"] != "agreed" || out["agreed_on"] != today.String() {
 		t.Fatalf("after both signed: %v", out)
 	}
 	a = sys.expect("GET", path, nil, 200, "")
@@ -122,10 +66,10 @@ func TestEndToEndAgreement(t *testing.T) {
 
 	// A change of circumstances re-opens it under Bracknell Forest (BF-AG-2).
 	change := map[string]any{"request_id": "change-1", "event": "circumstances_change", "on": today.String(), "reason": "Moved to part-time hours."}
-	sys.asParty("sw-1", "POST", path+"/changes", withField(change, "event", "supervisor_change"), 422, "event")
-	sys.asParty("sw-1", "POST", path+"/changes", withField(change, "reason", ""), 422, "reason")
-	sys.asParty("hos-1", "POST", path+"/changes", change, 422, "actor")
-	if out := sys.asParty("sw-1", "POST", path+"/changes", change, 200, ""); out["reopened"] != true || out["version"] != 2.0 || out["rule"] != "BF-AG-2" || out["due"] != today.AddDays(28).String() {
+	sys.as("sw-1").expect("POST", path+"/changes", withField(change, "event", "supervisor_change"), 422, "event")
+	sys.as("sw-1").expect("POST", path+"/changes", withField(change, "reason", ""), 422, "reason")
+	sys.as("hos-1").expect("POST", path+"/changes", change, 422, "actor")
+	if out := sys.as("sw-1").expect("POST", path+"/changes", change, 200, ""); out["reopened"] != true || out["version"] != 2.0 || out["rule"] != "BF-AG-2" || out["due"] != today.AddDays(28).String() {
 		t.Fatalf("change of circumstances: %v", out)
 	}
 
@@ -144,8 +88,8 @@ func TestEndToEndAgreement(t *testing.T) {
 	if a["version"] != 3.0 || a["opened_for"] != "supervisor_change" || a["status"] != "open" || a["schedule"].(map[string]any)["supervisor_id"] != "tm-2" {
 		t.Fatalf("after the supervisor change: %v", a)
 	}
-	sys.asParty("tm-1", "POST", path+"/signatures", withField(sign, "request_id", "sign-3"), 422, "actor")
-	sys.asParty("tm-2", "POST", path+"/signatures", withField(sign, "request_id", "sign-4"), 200, "")
+	sys.as("tm-1").expect("POST", path+"/signatures", withField(sign, "request_id", "sign-3"), 422, "actor")
+	sys.as("tm-2").expect("POST", path+"/signatures", withField(sign, "request_id", "sign-4"), 200, "")
 
 	// The projection: each version's item, with its rule.
 	eventually(t, "the agreement's items in the projection", func() bool {
@@ -179,5 +123,5 @@ func TestEndToEndAgreement(t *testing.T) {
 	if n := count(t, db, &models.AuditEvent{}, "workflow_id = ? AND action = ? AND reason = ?", "Agreement:sw-1", "agreement.closed", "left the service: moved away"); n != 1 {
 		t.Fatalf("%d closing events", n)
 	}
-	sys.asParty("sw-1", "POST", path+"/signatures", withField(sign, "request_id", "sign-5"), 409, "")
+	sys.as("sw-1").expect("POST", path+"/signatures", withField(sign, "request_id", "sign-5"), 409, "")
 }

@@ -1,13 +1,10 @@
 package main
 
 import (
-	"path/filepath"
 	"testing"
 	"time"
 
-	"github.com/securebase/securebase/devserver"
 	"github.com/securebase/securebase/models"
-	"github.com/securebase/securebase/models/pgtest"
 	"github.com/securebase/securebase/policy"
 )
 
@@ -16,28 +13,16 @@ import (
 // allocation, schedule and history, a worker's caseload, the team's case
 // supervisions, and closure refused without the oversight decision.
 func TestEndToEndCase(t *testing.T) {
-	url := pgtest.URL(t)
-	dataDir := t.TempDir()
-	port, err := devserver.FreePort()
-	if err != nil {
-		t.Fatal(err)
-	}
-	sys := startSystem(t, dataDir, url, port)
-	defer sys.stop()
-	db, err := models.Open(url, filepath.Join(dataDir, "unused.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	sys, db := startOnPostgres(t)
 	today := policy.DateOf(time.Now())
-	staff := func(id, authority, role, sup string) map[string]any {
-		return map[string]any{"id": id, "name": "Person " + id, "authority": authority, "team": "north", "role": role, "supervisor_id": sup, "start_date": today.AddDays(-400).String()}
-	}
+	joined := today.AddDays(-400)
 	for _, a := range []struct{ prefix, authority string }{{"b", "bolton"}, {"c", "cumberland"}} {
-		sys.expect("POST", "/api/v1/staff", staff(a.prefix+"-hos", a.authority, "senior_manager", ""), 201, "")
-		sys.expect("POST", "/api/v1/staff", staff(a.prefix+"-tm", a.authority, "team_manager", a.prefix+"-hos"), 201, "")
-		sys.expect("POST", "/api/v1/staff", staff(a.prefix+"-sw", a.authority, "social_worker", a.prefix+"-tm"), 201, "")
+		north := sys.team(a.authority, "north")
+		north.onboard(a.prefix+"-hos", "senior_manager", "", joined)
+		north.onboard(a.prefix+"-tm", "team_manager", a.prefix+"-hos", joined)
+		north.onboard(a.prefix+"-sw", "social_worker", a.prefix+"-tm", joined)
 	}
-	sys.expect("POST", "/api/v1/staff", staff("b-st", "bolton", "student", "b-sw"), 201, "")
+	sys.team("bolton", "north").onboard("b-st", "student", "b-sw", joined)
 
 	alloc := func(id, authority, category, worker string) map[string]any {
 		return map[string]any{"case_id": id, "authority": authority, "team": "north", "category": category, "worker_id": worker, "allocated_on": today.String()}

@@ -1,38 +1,21 @@
 package main
 
 import (
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/securebase/securebase/devserver"
 	"github.com/securebase/securebase/models"
-	"github.com/securebase/securebase/models/pgtest"
 	"github.com/securebase/securebase/policy"
 )
 
 // The same onboarding, and the same session, sent 50 times at once: one
 // workflow, one row, and every caller gets a success.
 func TestSameRequestFiftyTimesAtOnce(t *testing.T) {
-	url := pgtest.URL(t)
-	dataDir := t.TempDir()
-	port, err := devserver.FreePort()
-	if err != nil {
-		t.Fatal(err)
-	}
-	sys := startSystem(t, dataDir, url, port)
-	defer sys.stop()
-	db, err := models.Open(url, filepath.Join(dataDir, "unused.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	sys, db := startOnPostgres(t)
 	today := policy.DateOf(time.Now())
-	person := func(id, role, sup string) map[string]any {
-		return map[string]any{"id": id, "name": "Person " + id, "authority": "bolton", "team": "west", "role": role, "supervisor_id": sup, "start_date": today.AddDays(-20).String()}
-	}
-	sys.expect("POST", "/api/v1/staff", person("hos-1", "senior_manager", ""), 201, "")
-	sys.expect("POST", "/api/v1/staff", person("tm-1", "team_manager", "hos-1"), 201, "")
+	joined := today.AddDays(-20)
+	west := sys.onboardManagers("bolton", "west", joined, joined)
 
 	fifty := func(path string, body any, ok ...int) {
 		t.Helper()
@@ -48,7 +31,7 @@ func TestSameRequestFiftyTimesAtOnce(t *testing.T) {
 			}
 		}
 	}
-	fifty("/api/v1/staff", person("nq-1", "nqsw", "tm-1"), 200, 201)
+	fifty("/api/v1/staff", west.starter("nq-1", "nqsw", "tm-1", joined), 200, 201)
 	if n := count(t, db, &models.Staff{}, "id = ?", "nq-1"); n != 1 {
 		t.Fatalf("%d staff rows", n)
 	}

@@ -7,19 +7,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/securebase/securebase/devserver"
 	"github.com/securebase/securebase/policy"
 )
 
 // Health, readiness and Prometheus metrics: the API's own series by route
 // and the Temporal SDK's worker series, from one process.
 func TestHealthReadinessAndMetrics(t *testing.T) {
-	port, err := devserver.FreePort()
-	if err != nil {
-		t.Fatal(err)
-	}
-	sys := startSystem(t, t.TempDir(), "", port)
-	defer sys.stop()
+	sys := startSystem(t, "")
 	sys.expect("GET", "/healthz", nil, 200, "")
 	ready := sys.expect("GET", "/readyz", nil, 200, "")
 	if ready["database"] != "ok" || ready["temporal"] != "ok" {

@@ -1,55 +1,12 @@
 package main
 
 import (
-	"bytes"
-	"encoding/json"
-	"io"
-	"net/http"
-	"path/filepath"
 	"testing"
 	"time"
 
-	"github.com/securebase/securebase/devserver"
 	"github.com/securebase/securebase/models"
-	"github.com/securebase/securebase/models/pgtest"
 	"github.com/securebase/securebase/policy"
 )
-
-// as sends a request as actor (the API takes who acts from X-Actor) and
-// asserts the status and, for errors, the field named.
-func (s *system) as(actor, method, path string, body any, status int, field string) map[string]any {
-	s.t.Helper()
-	j, _ := json.Marshal(body)
-	req, _ := http.NewRequest(method, s.base+path, bytes.NewReader(j))
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("X-Actor", actor)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		s.t.Fatalf("%s %s: %v", method, path, err)
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
-	var out map[string]any
-	if err := json.Unmarshal(raw, &out); err != nil {
-		s.t.Fatalf("%s %s: %d, not JSON: %s", method, path, resp.StatusCode, raw)
-	}
-	if resp.StatusCode != status {
-		s.t.Fatalf("%s %s as %s: status %d, want %d: %v", method, path, actor, resp.StatusCode, status, out)
-	}
-	if field != "" {
-		named := false
-		probs, _ := out["problems"].([]any)
-		for _, p := range probs {
-			if p.(map[string]any)["field"] == field {
-				named = true
-			}
-		}
-		if !named {
-			s.t.Fatalf("%s %s: body does not name field %q: %v", method, path, field, out)
-		}
-	}
-	return out
-}
 
 // A supervision record's sign-off through the API on PostgreSQL: an ASYE
 // session makes the record (SignOff:nq-1.s1), the supervisor writes and
@@ -57,27 +14,12 @@ func (s *system) as(actor, method, path string, body any, status int, field stri
 // the manager finalises it, and from then on every change is a 409 that
 // writes nothing. The next record shows the previous one was amended.
 func TestEndToEndRecordSignOff(t *testing.T) {
-	url := pgtest.URL(t)
-	dataDir := t.TempDir()
-	port, err := devserver.FreePort()
-	if err != nil {
-		t.Fatal(err)
-	}
-	sys := startSystem(t, dataDir, url, port)
-	defer sys.stop()
-	db, err := models.Open(url, filepath.Join(dataDir, "unused.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	sys, db := startOnPostgres(t)
 	today := policy.DateOf(time.Now())
-	staff := func(id, role, sup string, start policy.Date) map[string]any {
-		return map[string]any{"id": id, "name": "Person " + id, "authority": "cumberland", "team": "west", "role": role, "supervisor_id": sup, "start_date": start.String()}
-	}
-	sys.expect("POST", "/api/v1/staff", staff("hos-1", "senior_manager", "", today.AddDays(-900)), 201, "")
-	sys.expect("POST", "/api/v1/staff", staff("tm-1", "team_manager", "hos-1", today.AddDays(-800)), 201, "")
-	sys.expect("POST", "/api/v1/staff", staff("nq-1", "nqsw", "tm-1", today.AddDays(-4)), 201, "")
+	west := sys.onboardManagers("cumberland", "west", today.AddDays(-900), today.AddDays(-800))
+	west.onboard("nq-1", "nqsw", "tm-1", today.AddDays(-4))
 	session := func(id string) {
-		sys.as("tm-1", "POST", "/api/v1/staff/nq-1/sessions", map[string]any{
+		sys.as("tm-1").expect("POST", "/api/v1/staff/nq-1/sessions", map[string]any{
 			"request_id": id, "held_on": today.String(), "duration_minutes": 90, "supervisor_id": "tm-1", "kind": "individual",
 		}, 200, "")
 	}
@@ -96,35 +38,35 @@ func TestEndToEndRecordSignOff(t *testing.T) {
 	}
 
 	// Bad requests name the field and change nothing.
-	sys.as("tm-1", "GET", "/api/v1/records/nq-1", nil, 400, "id")
-	sys.as("tm-1", "POST", rec+"/text", map[string]any{"request_id": "t1", "text": "x", "colour": "red"}, 400, "colour")
-	sys.as("tm-1", "POST", rec+"/text", map[string]any{"text": "x"}, 422, "request_id")
-	sys.as("tm-1", "POST", rec+"/text", map[string]any{"request_id": "t0", "text": ""}, 422, "text")
-	sys.as("nq-1", "POST", rec+"/text", map[string]any{"request_id": "t0", "text": "my version"}, 422, "actor")
-	sys.as("tm-1", "POST", rec+"/signatures", map[string]any{"request_id": "s0"}, 422, "version")
-	sys.as("tm-1", "POST", rec+"/signatures", map[string]any{"request_id": "s0", "version": 1}, 409, "version")
-	sys.as("tm-1", "POST", "/api/v1/records/nq-1.nope/text", map[string]any{"request_id": "t0", "text": "x"}, 404, "")
+	sys.as("tm-1").expect("GET", "/api/v1/records/nq-1", nil, 400, "id")
+	sys.as("tm-1").expect("POST", rec+"/text", map[string]any{"request_id": "t1", "text": "x", "colour": "red"}, 400, "colour")
+	sys.as("tm-1").expect("POST", rec+"/text", map[string]any{"text": "x"}, 422, "request_id")
+	sys.as("tm-1").expect("POST", rec+"/text", map[string]any{"request_id": "t0", "text": ""}, 422, "text")
+	sys.as("nq-1").expect("POST", rec+"/text", map[string]any{"request_id": "t0", "text": "my version"}, 422, "actor")
+	sys.as("tm-1").expect("POST", rec+"/signatures", map[string]any{"request_id": "s0"}, 422, "version")
+	sys.as("tm-1").expect("POST", rec+"/signatures", map[string]any{"request_id": "s0", "version": 1}, 409, "version")
+	sys.as("tm-1").expect("POST", "/api/v1/records/nq-1.nope/text", map[string]any{"request_id": "t0", "text": "x"}, 404, "")
 	if n := count(t, db, &models.RecordVersion{}, "record_id = ?", "nq-1.s1"); n != 0 {
 		t.Fatalf("bad requests wrote %d versions", n)
 	}
 
 	// Written, signed, disputed, amended, signed by both, finalised.
 	text := map[string]any{"request_id": "t1", "text": "Discussed caseload; agreed to close case C1."}
-	sys.as("tm-1", "POST", rec+"/text", text, 200, "")
-	if again := sys.as("tm-1", "POST", rec+"/text", text, 200, ""); again["version"] != 1.0 {
+	sys.as("tm-1").expect("POST", rec+"/text", text, 200, "")
+	if again := sys.as("tm-1").expect("POST", rec+"/text", text, 200, ""); again["version"] != 1.0 {
 		t.Fatalf("a retried write answered %v, want version 1 again", again)
 	}
-	sys.as("tm-1", "POST", rec+"/text", map[string]any{"request_id": "t1", "text": "something else"}, 409, "request_id")
-	sys.as("tm-1", "POST", rec+"/signatures", map[string]any{"request_id": "sig-1", "version": 1}, 200, "")
-	sys.as("nq-1", "POST", rec+"/disputes", map[string]any{"request_id": "d1", "version": 1, "view": "We agreed to keep C1 open for a month."}, 200, "")
-	sys.as("nq-1", "POST", rec+"/amendments", map[string]any{"request_id": "a1", "text": "Discussed caseload; agreed to keep C1 open for a month, then review."}, 200, "")
-	sys.as("tm-1", "POST", rec+"/signatures", map[string]any{"request_id": "sig-2", "version": 2}, 200, "")
-	signed := sys.as("nq-1", "POST", rec+"/signatures", map[string]any{"request_id": "sig-3", "version": 2}, 200, "")
+	sys.as("tm-1").expect("POST", rec+"/text", map[string]any{"request_id": "t1", "text": "something else"}, 409, "request_id")
+	sys.as("tm-1").expect("POST", rec+"/signatures", map[string]any{"request_id": "sig-1", "version": 1}, 200, "")
+	sys.as("nq-1").expect("POST", rec+"/disputes", map[string]any{"request_id": "d1", "version": 1, "view": "We agreed to keep C1 open for a month."}, 200, "")
+	sys.as("nq-1").expect("POST", rec+"/amendments", map[string]any{"request_id": "a1", "text": "Discussed caseload; agreed to keep C1 open for a month, then review."}, 200, "")
+	sys.as("tm-1").expect("POST", rec+"/signatures", map[string]any{"request_id": "sig-2", "version": 2}, 200, "")
+	signed := sys.as("nq-1").expect("POST", rec+"/signatures", map[string]any{"request_id": "sig-3", "version": 2}, 200, "")
 	if signed["status"] != "signed" || signed["outcome"] != "amended" {
 		t.Fatalf("after both signed: %v", signed)
 	}
-	sys.as("nq-1", "POST", rec+"/finalise", map[string]any{"request_id": "f0"}, 422, "actor")
-	sys.as("hos-1", "POST", rec+"/finalise", map[string]any{"request_id": "f1"}, 200, "")
+	sys.as("nq-1").expect("POST", rec+"/finalise", map[string]any{"request_id": "f0"}, 422, "actor")
+	sys.as("hos-1").expect("POST", rec+"/finalise", map[string]any{"request_id": "f1"}, 200, "")
 
 	eventually(t, "the finalised record in the projection", func() bool {
 		_, out := sys.call("GET", rec, nil)
@@ -154,10 +96,10 @@ func TestEndToEndRecordSignOff(t *testing.T) {
 		{"tm-1", "/both-views", map[string]any{"request_id": "late-5", "supervisor_view": "no"}},
 		{"hos-1", "/finalise", map[string]any{"request_id": "late-6"}},
 	} {
-		sys.as(c.actor, "POST", rec+c.path, c.body, 409, "status")
+		sys.as(c.actor).expect("POST", rec+c.path, c.body, 409, "status")
 	}
 	// The finalisation retried (a lost response) gets its first answer back.
-	if again := sys.as("hos-1", "POST", rec+"/finalise", map[string]any{"request_id": "f1"}, 200, ""); again["status"] != "finalised" {
+	if again := sys.as("hos-1").expect("POST", rec+"/finalise", map[string]any{"request_id": "f1"}, 200, ""); again["status"] != "finalised" {
 		t.Fatalf("a retried finalisation answered %v", again)
 	}
 	time.Sleep(500 * time.Millisecond) // anything wrongly written would land by now
@@ -178,6 +120,10 @@ func TestEndToEndRecordSignOff(t *testing.T) {
 		got = out
 		return code == 200
 	})
+	// Reading a personal record is itself audited, by whom, in the chain.
+	if n := count(t, db, &models.AuditEvent{}, "action = ? AND staff_id = ? AND actor = ? AND hash <> ''", "record.read", "nq-1", "test-hr"); n == 0 {
+		t.Fatal("reading nq-1's record left no audited read")
+	}
 	prev, _ := got["previous"].(map[string]any)
 	if prev["id"] != "nq-1.s1" || prev["outcome"] != "amended" || prev["status"] != "finalised" || prev["found"] != true {
 		t.Fatalf("the next record shows the previous as %v", got["previous"])

@@ -1,13 +1,10 @@
 package main
 
 import (
-	"path/filepath"
 	"testing"
 	"time"
 
-	"github.com/securebase/securebase/devserver"
 	"github.com/securebase/securebase/models"
-	"github.com/securebase/securebase/models/pgtest"
 	"github.com/securebase/securebase/policy"
 )
 
@@ -16,31 +13,16 @@ import (
 // change of supervisor reaching every running lifecycle, and a leaver
 // closing them all.
 func TestEndToEndStandingDuties(t *testing.T) {
-	url := pgtest.URL(t)
-	dataDir := t.TempDir()
-	port, err := devserver.FreePort()
-	if err != nil {
-		t.Fatal(err)
-	}
-	sys := startSystem(t, dataDir, url, port)
-	defer sys.stop()
-	db, err := models.Open(url, filepath.Join(dataDir, "unused.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	sys, db := startOnPostgres(t)
 	today := policy.DateOf(time.Now())
-	staff := func(id, role, sup string, start policy.Date) map[string]any {
-		return map[string]any{"id": id, "name": "Person " + id, "authority": "surrey", "team": "east", "role": role, "supervisor_id": sup, "start_date": start.String()}
-	}
-	sys.expect("POST", "/api/v1/staff", staff("hos-1", "senior_manager", "", today.AddDays(-900)), 201, "")
-	sys.expect("POST", "/api/v1/staff", staff("hos-2", "senior_manager", "", today.AddDays(-900)), 201, "")
-	sys.expect("POST", "/api/v1/staff", staff("tm-1", "team_manager", "hos-1", today.AddDays(-800)), 201, "")
-	sys.expect("POST", "/api/v1/staff", staff("tm-2", "team_manager", "hos-2", today.AddDays(-800)), 201, "")
-	sw := sys.expect("POST", "/api/v1/staff", staff("sw-1", "social_worker", "tm-1", today.AddDays(-40)), 201, "")
+	east := sys.onboardManagers("surrey", "east", today.AddDays(-900), today.AddDays(-800))
+	east.onboard("hos-2", "senior_manager", "", today.AddDays(-900))
+	east.onboard("tm-2", "team_manager", "hos-2", today.AddDays(-800))
+	sw := east.onboard("sw-1", "social_worker", "tm-1", today.AddDays(-40))
 	if wfs := sw["workflows"].([]any); len(wfs) != 2 || wfs[0] != "Agreement:sw-1" || wfs[1] != "Supervision:sw-1" {
 		t.Fatalf("a social worker's onboarding started %v", wfs)
 	}
-	nq := sys.expect("POST", "/api/v1/staff", staff("nq-1", "nqsw", "tm-1", today.AddDays(-90)), 201, "")
+	nq := east.onboard("nq-1", "nqsw", "tm-1", today.AddDays(-90))
 	if wfs := nq["workflows"].([]any); len(wfs) != 3 || wfs[0] != "ASYE:nq-1" || wfs[1] != "Agreement:nq-1" {
 		t.Fatalf("an NQSW's onboarding started %v", wfs)
 	}

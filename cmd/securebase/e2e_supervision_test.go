@@ -1,13 +1,10 @@
 package main
 
 import (
-	"path/filepath"
 	"testing"
 	"time"
 
-	"github.com/securebase/securebase/devserver"
 	"github.com/securebase/securebase/models"
-	"github.com/securebase/securebase/models/pgtest"
 	"github.com/securebase/securebase/policy"
 )
 
@@ -19,25 +16,10 @@ import (
 // 2-week rebooking deadline, and a rebooking date beyond it is refused
 // citing S-BK-2; the supervisor's absence starts the cover deadlines.
 func TestEndToEndPersonalSupervision(t *testing.T) {
-	url := pgtest.URL(t)
-	dataDir := t.TempDir()
-	port, err := devserver.FreePort()
-	if err != nil {
-		t.Fatal(err)
-	}
-	sys := startSystem(t, dataDir, url, port)
-	defer sys.stop()
-	db, err := models.Open(url, filepath.Join(dataDir, "securebase.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	sys, db := startOnPostgres(t)
 	today := policy.DateOf(time.Now())
-	staff := func(id, role, sup string, start policy.Date) map[string]any {
-		return map[string]any{"id": id, "name": "Person " + id, "authority": "surrey", "team": "east", "role": role, "supervisor_id": sup, "start_date": start.String()}
-	}
-	sys.expect("POST", "/api/v1/staff", staff("hos-1", "senior_manager", "", today.AddDays(-400)), 201, "")
-	sys.expect("POST", "/api/v1/staff", staff("tm-1", "team_manager", "hos-1", today.AddDays(-300)), 201, "")
-	sys.expect("POST", "/api/v1/staff", staff("sw-1", "social_worker", "tm-1", today.AddDays(-10)), 201, "")
+	east := sys.onboardManagers("surrey", "east", today.AddDays(-400), today.AddDays(-300))
+	east.onboard("sw-1", "social_worker", "tm-1", today.AddDays(-10))
 
 	base := "/api/v1/staff/sw-1/supervision"
 	var sched map[string]any

@@ -23,21 +23,65 @@ import (
 func TestMain(m *testing.M) { pgtest.Main(m) }
 
 // system is a running `securebase dev`: embedded Temporal, worker and API.
+// Its own requests are made as HR (test-hr); as gives a caller acting as
+// someone else.
 type system struct {
-	t      *testing.T
-	base   string
-	cancel context.CancelFunc
-	done   chan error
+	caller
+	dataDir, databaseURL string
+	temporalPort         int
+	cancel               context.CancelFunc
+	done                 chan error
 }
 
-func startSystem(t *testing.T, dataDir, databaseURL string, temporalPort int) *system {
+// caller sends requests to the API as one actor (the X-Actor header).
+type caller struct {
+	t     *testing.T
+	base  string
+	actor string
+}
+
+// startSystem starts `securebase dev` on databaseURL ("" for the embedded
+// SQLite) in a fresh data directory and on a free Temporal port; it stops
+// when the test ends.
+func startSystem(t *testing.T, databaseURL string) *system {
+	t.Helper()
+	port, err := devserver.FreePort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &system{caller: caller{t: t, actor: "test-hr"}, dataDir: t.TempDir(), databaseURL: databaseURL, temporalPort: port}
+	s.start()
+	t.Cleanup(s.stop)
+	return s
+}
+
+// startOnPostgres starts the system on a fresh PostgreSQL database and
+// opens that database for the test to check what was written.
+func startOnPostgres(t *testing.T) (*system, *gorm.DB) {
+	t.Helper()
+	sys := startSystem(t, pgtest.URL(t))
+	return sys, sys.database()
+}
+
+// database opens the database the system writes to.
+func (s *system) database() *gorm.DB {
+	s.t.Helper()
+	db, err := models.Open(s.databaseURL, filepath.Join(s.dataDir, "securebase.db"))
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	return db
+}
+
+func (s *system) start() {
+	t := s.t
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	s := &system{t: t, cancel: cancel, done: make(chan error, 1)}
+	s.cancel, s.done = cancel, make(chan error, 1)
 	ready := make(chan string, 1)
 	go func() {
 		s.done <- runDev(ctx, devOptions{
-			Addr: "127.0.0.1:0", DataDir: dataDir, TemporalPort: temporalPort, DatabaseURL: databaseURL,
+			Addr: "127.0.0.1:0", DataDir: s.dataDir, TemporalPort: s.temporalPort, DatabaseURL: s.databaseURL,
 			Log: slog.New(slog.DiscardHandler), Out: io.Discard,
 			Ready: func(api, _ string) { ready <- api },
 		})
@@ -50,10 +94,20 @@ func startSystem(t *testing.T, dataDir, databaseURL string, temporalPort int) *s
 	case <-time.After(3 * time.Minute):
 		t.Fatal("dev did not start within 3 minutes")
 	}
-	return s
+}
+
+// restart stops the system and starts it again on the same data directory,
+// database and Temporal port.
+func (s *system) restart() {
+	s.t.Helper()
+	s.stop()
+	s.start()
 }
 
 func (s *system) stop() {
+	if s.done == nil {
+		return
+	}
 	s.cancel()
 	select {
 	case err := <-s.done:
@@ -63,12 +117,20 @@ func (s *system) stop() {
 	case <-time.After(time.Minute):
 		s.t.Fatal("dev did not stop within a minute")
 	}
+	s.done = nil
+}
+
+// as is a caller acting as actor: the API takes who acts from X-Actor.
+func (s *system) as(actor string) *caller {
+	c := s.caller
+	c.actor = actor
+	return &c
 }
 
 // call sends a request (body marshalled unless it is a string) and decodes
 // the JSON answer.
-func (s *system) call(method, path string, body any) (int, map[string]any) {
-	s.t.Helper()
+func (c *caller) call(method, path string, body any) (int, map[string]any) {
+	c.t.Helper()
 	var r io.Reader
 	switch b := body.(type) {
 	case nil:
@@ -78,28 +140,28 @@ func (s *system) call(method, path string, body any) (int, map[string]any) {
 		j, _ := json.Marshal(b)
 		r = bytes.NewReader(j)
 	}
-	req, _ := http.NewRequest(method, s.base+path, r)
+	req, _ := http.NewRequest(method, c.base+path, r)
 	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("X-Actor", "test-hr")
+	req.Header.Set("X-Actor", c.actor)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		s.t.Fatalf("%s %s: %v", method, path, err)
+		c.t.Fatalf("%s %s: %v", method, path, err)
 	}
 	defer resp.Body.Close()
 	var out map[string]any
 	raw, _ := io.ReadAll(resp.Body)
 	if err := json.Unmarshal(raw, &out); err != nil {
-		s.t.Fatalf("%s %s: %d, not JSON: %s", method, path, resp.StatusCode, raw)
+		c.t.Fatalf("%s %s: %d, not JSON: %s", method, path, resp.StatusCode, raw)
 	}
 	return resp.StatusCode, out
 }
 
 // expect asserts a status and, for errors, the field the body names.
-func (s *system) expect(method, path string, body any, status int, field string) map[string]any {
-	s.t.Helper()
-	got, out := s.call(method, path, body)
+func (c *caller) expect(method, path string, body any, status int, field string) map[string]any {
+	c.t.Helper()
+	got, out := c.call(method, path, body)
 	if got != status {
-		s.t.Fatalf("%s %s: status %d, want %d: %v", method, path, got, status, out)
+		c.t.Fatalf("%s %s as %s: status %d, want %d: %v", method, path, c.actor, got, status, out)
 	}
 	if field != "" {
 		probs, _ := out["problems"].([]any)
@@ -110,10 +172,40 @@ func (s *system) expect(method, path string, body any, status int, field string)
 			}
 		}
 		if !named || out["error"] == "" {
-			s.t.Fatalf("%s %s: body does not name field %q: %v", method, path, field, out)
+			c.t.Fatalf("%s %s as %s: body does not name field %q: %v", method, path, c.actor, field, out)
 		}
 	}
 	return out
+}
+
+// team is one authority's team that a test onboards staff into.
+type team struct {
+	sys             *system
+	authority, name string
+}
+
+func (s *system) team(authority, name string) team { return team{s, authority, name} }
+
+// starter is the onboarding request for a member of the team.
+func (tm team) starter(id, role, supervisor string, start policy.Date) map[string]any {
+	return map[string]any{"id": id, "name": "Person " + id, "authority": tm.authority, "team": tm.name, "role": role, "supervisor_id": supervisor, "start_date": start.String()}
+}
+
+// onboard onboards a member of the team and asserts 201 Created.
+func (tm team) onboard(id, role, supervisor string, start policy.Date) map[string]any {
+	tm.sys.t.Helper()
+	return tm.sys.expect("POST", "/api/v1/staff", tm.starter(id, role, supervisor, start), 201, "")
+}
+
+// onboardManagers onboards the line of management a team's staff report
+// to: hos-1, a senior manager who joined on hosStart, and tm-1, a team
+// manager under hos-1 who joined on tmStart. It returns the team.
+func (s *system) onboardManagers(authority, name string, hosStart, tmStart policy.Date) team {
+	s.t.Helper()
+	tm := s.team(authority, name)
+	tm.onboard("hos-1", "senior_manager", "", hosStart)
+	tm.onboard("tm-1", "team_manager", "hos-1", tmStart)
+	return tm
 }
 
 func count(t *testing.T, db *gorm.DB, model any, where string, args ...any) int64 {
@@ -141,26 +233,16 @@ func eventually(t *testing.T, what string, cond func() bool) {
 func TestEndToEnd(t *testing.T) {
 	for _, backend := range []string{"postgres", "sqlite"} {
 		t.Run(backend, func(t *testing.T) {
-			dataDir := t.TempDir()
 			url := ""
 			if backend == "postgres" {
 				url = pgtest.URL(t)
 			}
-			port, err := devserver.FreePort()
-			if err != nil {
-				t.Fatal(err)
-			}
-			sys := startSystem(t, dataDir, url, port)
-			db, err := models.Open(url, filepath.Join(dataDir, "securebase.db"))
-			if err != nil {
-				t.Fatal(err)
-			}
+			sys := startSystem(t, url)
+			db := sys.database()
 			endToEnd(t, sys, db)
 
 			// Restart: the lifecycles and records are still there and still act.
-			sys.stop()
-			sys = startSystem(t, dataDir, url, port)
-			defer sys.stop()
+			sys.restart()
 			out := sys.expect("GET", "/api/v1/staff/nq-1/schedule", nil, 200, "")
 			if got := lifecycle(out)["sessions"]; got != 1.0 {
 				t.Fatalf("after restart the ASYE shows %v sessions, want 1", got)
@@ -183,11 +265,8 @@ func lifecycle(schedule map[string]any) map[string]any {
 
 func endToEnd(t *testing.T, sys *system, db *gorm.DB) {
 	today := policy.DateOf(time.Now())
-	staff := func(id, role, sup string, start policy.Date) map[string]any {
-		return map[string]any{"id": id, "name": "Person " + id, "authority": "cumberland", "team": "north", "role": role, "supervisor_id": sup, "start_date": start.String()}
-	}
-	sys.expect("POST", "/api/v1/staff", staff("hos-1", "senior_manager", "", today.AddDays(-400)), 201, "")
-	sys.expect("POST", "/api/v1/staff", staff("tm-1", "team_manager", "hos-1", today.AddDays(-300)), 201, "")
+	north := sys.onboardManagers("cumberland", "north", today.AddDays(-400), today.AddDays(-300))
+	staff := north.starter
 	nq := staff("nq-1", "nqsw", "tm-1", today.AddDays(-4))
 	out := sys.expect("POST", "/api/v1/staff", nq, 201, "")
 	if wfs := out["workflows"].([]any); len(wfs) != 3 || wfs[0] != "ASYE:nq-1" {
