@@ -79,6 +79,9 @@ type CaseState struct {
 	Joint         *JointState        `json:"joint,omitempty"`
 	// Allocation is the allocation supervision, until held (nil where the pack has none).
 	Allocation *CaseDuty `json:"allocation,omitempty"`
+	// OverMaxReview is the review an allocation above the maximum is limited
+	// to, until a caseload_review decision records it (nil when within the maximum).
+	OverMaxReview *CaseDuty `json:"over_max_review,omitempty"`
 	// Supervision is the next case supervision (nil when as required).
 	Supervision  *CaseDuty         `json:"supervision,omitempty"`
 	Supervisions int               `json:"supervisions"`
@@ -143,7 +146,8 @@ type Action struct {
 }
 
 // DecisionKinds are the management oversight decisions the API records.
-var DecisionKinds = []string{"new_information", "sign_off", "transfer", "closure", "other"}
+// caseload_review reviews an allocation made above the maximum caseload.
+var DecisionKinds = []string{"new_information", "sign_off", "transfer", "closure", "caseload_review", "other"}
 
 // CaseResult is how a case lifecycle ended.
 type CaseResult struct {
@@ -203,6 +207,9 @@ func (w *caseFlow) initState() {
 	if r := in.Rules.OnAllocation; r != nil {
 		// Due on the day of allocation: the allocation plan is made then.
 		st.Allocation = &CaseDuty{Key: "allocation", Kind: "case_allocation_supervision", DueState: DueState{Seq: 0, Due: in.AllocatedOn, Rule: r.Rule}}
+	}
+	if m := in.OverMax; m != nil {
+		st.OverMaxReview = &CaseDuty{Key: "over_max_review", Kind: "caseload_over_max_review", DueState: DueState{Due: m.ReviewDate, Rule: m.Rule}}
 	}
 	w.scheduleNext(in.AllocatedOn)
 	w.setPlanFlag(in.AllocatedOn)
@@ -321,6 +328,9 @@ func (w *caseFlow) duties() []*CaseDuty {
 	if a := w.st.Allocation; a != nil {
 		ds = append(ds, a)
 	}
+	if r := w.st.OverMaxReview; r != nil {
+		ds = append(ds, r)
+	}
 	if s := w.st.Supervision; s != nil {
 		ds = append(ds, s)
 	}
@@ -390,6 +400,8 @@ func (w *caseFlow) what(d *CaseDuty) string {
 		return "transfer supervision"
 	case "case_record":
 		return "record on the child's file"
+	case "caseload_over_max_review":
+		return "review of the allocation above the maximum caseload"
 	}
 	return "supervision"
 }

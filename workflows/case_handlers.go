@@ -342,10 +342,17 @@ func (w *caseFlow) recordDecision(ctx workflow.Context, in DecisionInput) (CaseC
 	w.st.Requests[in.RequestID] = UpdateCaseDecision
 	d := Decision{ID: in.RequestID, Kind: in.Kind, DecidedOn: in.DecidedOn, By: in.Actor, Why: in.Why}
 	w.st.Decisions = append(w.st.Decisions, d)
-	w.rec(ctx, "decision:"+in.RequestID, activities.Event{
+	ev := activities.Event{
 		Actor: in.Actor, Action: "case.oversight_decision", RuleID: w.oversightRule(), Reason: in.Why,
 		Detail: map[string]any{"kind": in.Kind, "decided_on": in.DecidedOn.String(), "by": in.Actor},
-	})
+	}
+	// A caseload review meets the review an allocation above the maximum owed.
+	if r := w.st.OverMaxReview; r != nil && in.Kind == "caseload_review" {
+		ev.RuleID = r.Rule
+		ev.Due = append(ev.Due, w.item(r, "met", in.DecidedOn))
+		w.st.OverMaxReview = nil
+	}
+	w.rec(ctx, "decision:"+in.RequestID, ev)
 	return w.change(w.oversightRule()), nil
 }
 

@@ -1,0 +1,58 @@
+package main
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/securebase/securebase/models"
+	"github.com/securebase/securebase/policy"
+)
+
+// Bolton's maximum caseload through the API: the allocation that takes a
+// worker above it is refused until it records a reason and a review date,
+// and the review becomes a duty on the case, cited to the pack's rule.
+func TestEndToEndAllocationAboveMaximum(t *testing.T) {
+	sys, db := startOnPostgres(t)
+	today := policy.DateOf(time.Now())
+	joined := today.AddDays(-400)
+	west := sys.team("bolton", "west")
+	west.onboard("hos-1", "senior_manager", "", joined)
+	west.onboard("tm-1", "team_manager", "hos-1", joined)
+	west.onboard("sw-1", "social_worker", "tm-1", joined)
+	packs, err := policy.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	pack, err := packs.Pack("bolton", today)
+	if err != nil || pack.Caseload == nil || pack.Caseload.Maximum == nil {
+		t.Fatalf("Bolton's pack sets no maximum caseload: %v", err)
+	}
+	limit, rule := pack.Caseload.Maximum.Cases, pack.Caseload.Maximum.Rule
+	alloc := func(id string) map[string]any {
+		return map[string]any{"case_id": id, "authority": "bolton", "team": "west", "category": "all_cases", "worker_id": "sw-1", "allocated_on": today.String()}
+	}
+	for i := 1; i <= limit; i++ {
+		sys.expect("POST", "/api/v1/cases", alloc(fmt.Sprintf("case-%d", i)), 201, "")
+	}
+	over := alloc("case-over")
+	out := sys.expect("POST", "/api/v1/cases", over, 422, "over_max_reason")
+	named := map[string]string{}
+	for _, p := range out["problems"].([]any) {
+		m := p.(map[string]any)
+		named[m["field"].(string)], _ = m["rule"].(string)
+	}
+	if named["over_max_reason"] != rule || named["review_date"] != rule {
+		t.Fatalf("refusal names %v, want over_max_reason and review_date under %s", named, rule)
+	}
+	if n := count(t, db, &models.Case{}, "id = ?", "case-over"); n != 0 {
+		t.Fatal("a refused allocation was written")
+	}
+	over["over_max_reason"] = "no other worker in the team has capacity this month"
+	over["review_date"] = today.AddDays(28).String()
+	sys.expect("POST", "/api/v1/cases", over, 201, "")
+	eventually(t, "the review of the allocation above the maximum as a due item", func() bool {
+		return count(t, db, &models.DueItem{}, "case_id = ? AND kind = ? AND due_on = ? AND rule_id = ?",
+			"case-over", "caseload_over_max_review", today.AddDays(28).String(), rule) == 1
+	})
+}
