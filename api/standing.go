@@ -153,11 +153,31 @@ func (s *Server) recordLeaver(c *gin.Context) (int, any, error) {
 	if !on.IsZero() && on.After(policy.DateOf(time.Now())) {
 		k.add(Problem{Field: "on", Problem: fmt.Sprintf("%s is in the future: record a leaver on or after their last day", on)})
 	}
+	// Retention follows the pack in force on the leaving day.
+	var retention *policy.Retention
+	if !on.IsZero() {
+		if pack, err := s.Packs.Pack(st.Authority, on); err != nil {
+			k.add(Problem{Field: "on", Problem: err.Error()})
+		} else {
+			retention = pack.Retention
+		}
+	}
 	if err := k.err(); err != nil {
 		return 0, nil, err
 	}
 	ctx, cancel := context.WithTimeout(c.Request.Context(), s.Wait)
 	defer cancel()
+	// A child's case is never left without a worker: transfer first.
+	if cases, err := models.ListOpenCasesForWorker(ctx, s.DB, st.ID); err != nil {
+		return 0, nil, err
+	} else if len(cases) > 0 {
+		held := make([]string, len(cases))
+		for i, c := range cases {
+			held[i] = c.ID
+		}
+		return 0, nil, fail(http.StatusConflict, fmt.Sprintf("%s still holds %d open cases: transfer them first", st.ID, len(cases)),
+			Problem{Field: "cases", Problem: fmt.Sprintf("open cases %v must be transferred before the worker leaves", held)})
+	}
 	ids := lifecycles(st)
 	signOffs, err := models.ListOpenItems(ctx, s.DB, st.ID, workflows.KindSignOff+":")
 	if err != nil {
@@ -176,6 +196,7 @@ func (s *Server) recordLeaver(c *gin.Context) (int, any, error) {
 		Staff:      record,
 		Signal:     workflows.LeaveSignal{RequestID: req.RequestID, On: on, Reason: req.Reason, Actor: actor(c)},
 		Lifecycles: ids,
+		Retention:  retention,
 	}
 	id := workflows.ID(workflows.KindLeave, st.ID)
 	attrs := workflows.SearchAttributes(st.ID, st.Authority, st.Team, workflows.KindLeave)
@@ -183,7 +204,7 @@ func (s *Server) recordLeaver(c *gin.Context) (int, any, error) {
 	if err := s.runOnce(ctx, id, workflows.LeaveWorkflow, attrs, in, &res); err != nil {
 		return 0, nil, err
 	}
-	return http.StatusOK, gin.H{"staff_id": st.ID, "on": on, "closed": res.Closed}, nil
+	return http.StatusOK, gin.H{"staff_id": st.ID, "on": on, "closed": res.Closed, "retention": res.Retention}, nil
 }
 
 // within reads "14d" or "2w": how far ahead a due list looks.

@@ -55,4 +55,10 @@ func TestEndToEndAllocationAboveMaximum(t *testing.T) {
 		return count(t, db, &models.DueItem{}, "case_id = ? AND kind = ? AND due_on = ? AND rule_id = ?",
 			"case-over", "caseload_over_max_review", today.AddDays(28).String(), rule) == 1
 	})
+
+	// A worker holding cases cannot simply leave: the cases go first.
+	sys.expect("POST", "/api/v1/staff/sw-1/leave", map[string]any{"request_id": "l1", "on": today.String(), "reason": "resigned"}, 409, "cases")
+	if st, err := models.GetStaff(t.Context(), db, "sw-1"); err != nil || st.Status != "active" {
+		t.Fatalf("a refused leaver was changed: %+v %v", st, err)
+	}
 }
