@@ -136,12 +136,18 @@ func decodeError(err error) error {
 		return badRequest("body", "is empty; a JSON object is required")
 	case errors.As(err, &syntax):
 		return badRequest("body", fmt.Sprintf("is not valid JSON at byte %d", syntax.Offset))
+	case errors.As(err, &typ) && typ.Field == "":
+		// The body itself is not an object (found by FuzzDecodeStaffRequest).
+		return badRequest("body", fmt.Sprintf("must be a JSON object, not a JSON %s", typ.Value))
 	case errors.As(err, &typ):
 		return badRequest(typ.Field, fmt.Sprintf("must be a %s, not a JSON %s", typ.Type, typ.Value))
 	case errors.As(err, &tooBig):
 		return fail(http.StatusRequestEntityTooLarge, fmt.Sprintf("body is larger than %d bytes", tooBig.Limit))
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		field := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+		if field == "" { // {"": ...} (found by FuzzDecodeHoldRequest)
+			return badRequest("body", "has a field with an empty name")
+		}
 		return badRequest(field, "is not a field of this request")
 	}
 	// A field's own UnmarshalJSON (a date) failed: the decoder does not name

@@ -57,6 +57,8 @@ func (s *Server) Handler() http.Handler {
 	s.recordRoutes(v1)
 	s.caseRoutes(v1)
 	s.trailRoutes(v1)
+	s.holdRoutes(v1)
+	s.reportRoutes(v1)
 	r.NoRoute(func(c *gin.Context) {
 		c.JSON(http.StatusNotFound, ErrorBody{Error: "no such endpoint: " + c.Request.Method + " " + c.Request.URL.Path})
 	})

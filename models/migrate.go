@@ -42,6 +42,13 @@ var migrations = []Migration{
 		}
 		return chainExistingAudit(tx) // rows from before the chain, in id order
 	}},
+	{Version: 5, Name: "legal holds", Up: func(tx *gorm.DB) error {
+		return tx.AutoMigrate(RetentionModels()...)
+	}},
+	{Version: 6, Name: "compliance reports", Up: func(tx *gorm.DB) error {
+		return tx.AutoMigrate(ComplianceModels()...)
+	}},
+	{Version: 7, Name: "notification deliveries", Up: migrateOutbox}, // outbox.go
 }
 
 // Migrations returns the migrations this binary knows, oldest first.

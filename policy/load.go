@@ -258,6 +258,7 @@ type packFile struct {
 	CaseSupervision     *CaseSupervision     `yaml:"case_supervision"`
 	Caseload            *Caseload            `yaml:"caseload"`
 	Retention           *Retention           `yaml:"retention"`
+	Reminders           *Reminders           `yaml:"reminders"`
 }
 
 type fileDate struct{ Date }
@@ -313,7 +314,7 @@ func (d *doc) read(data []byte) *Pack {
 		EffectiveFrom: f.EffectiveFrom.Date, EffectiveTo: f.EffectiveTo.Date,
 		Source: f.Source, Rules: f.Rules, Escalation: f.Escalation, ASYE: f.ASYE,
 		PersonalSupervision: f.PersonalSupervision, Agreement: f.Agreement, SignOff: f.SignOff,
-		CaseSupervision: f.CaseSupervision, Caseload: f.Caseload, Retention: f.Retention,
+		CaseSupervision: f.CaseSupervision, Caseload: f.Caseload, Retention: f.Retention, Reminders: f.Reminders,
 		File: d.file,
 	}
 	for _, c := range f.ClosureDays {

@@ -69,6 +69,7 @@ type Pack struct {
 	CaseSupervision     *CaseSupervision     `json:"case_supervision,omitempty" yaml:"case_supervision,omitempty"`
 	Caseload            *Caseload            `json:"caseload,omitempty" yaml:"caseload,omitempty"`
 	Retention           *Retention           `json:"retention,omitempty" yaml:"retention,omitempty"`
+	Reminders           *Reminders           `json:"reminders,omitempty" yaml:"reminders,omitempty"` // reminders.go
 
 	// File is where the pack was read from, for messages.
 	File  string    `json:"-" yaml:"-"`

@@ -17,6 +17,9 @@ import (
 func Register(r sdkworker.Registry, acts *activities.Activities) {
 	RegisterWorkflows(r)
 	r.RegisterActivityWithOptions(acts.RecordEvent, activity.RegisterOptions{Name: activities.RecordEventName})
+	r.RegisterActivityWithOptions(acts.StoreComplianceReport, activity.RegisterOptions{Name: activities.StoreComplianceReportName})
+	r.RegisterActivityWithOptions(acts.ActiveHolds, activity.RegisterOptions{Name: activities.ActiveHoldsName})
+	r.RegisterActivityWithOptions(acts.PurgePersonalRecords, activity.RegisterOptions{Name: activities.PurgePersonalRecordsName})
 }
 
 // RegisterWorkflows registers the workflows alone: what a replayer needs.
@@ -29,6 +32,9 @@ func RegisterWorkflows(r sdkworker.WorkflowRegistry) {
 	r.RegisterWorkflowWithOptions(workflows.Leave, workflow.RegisterOptions{Name: workflows.LeaveWorkflow})
 	r.RegisterWorkflowWithOptions(workflows.Case, workflow.RegisterOptions{Name: workflows.CaseWorkflow})
 	r.RegisterWorkflowWithOptions(workflows.Caseload, workflow.RegisterOptions{Name: workflows.CaseloadWorkflow})
+	r.RegisterWorkflowWithOptions(workflows.ComplianceReport, workflow.RegisterOptions{Name: workflows.ComplianceReportWorkflow})
+	r.RegisterWorkflowWithOptions(workflows.Delivery, workflow.RegisterOptions{Name: workflows.DeliveryWorkflow}) // delivery.go: its activities run on DeliveryTaskQueue
+	r.RegisterWorkflowWithOptions(workflows.Retention, workflow.RegisterOptions{Name: workflows.RetentionWorkflow})
 }
 
 // New builds a worker on the securebase task queue.

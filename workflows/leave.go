@@ -4,6 +4,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/securebase/securebase/activities"
+	"github.com/securebase/securebase/policy"
 )
 
 // LeaveInput is HR recording a leaver: the staff record as it now stands
@@ -12,11 +13,15 @@ type LeaveInput struct {
 	Staff      activities.StaffRecord `json:"staff"` // Status "left"
 	Signal     LeaveSignal            `json:"signal"`
 	Lifecycles []string               `json:"lifecycles"`
+	// Retention is the pack in force's retention of supervision records
+	// (nil: the pack sets no period).
+	Retention *policy.Retention `json:"retention,omitempty"`
 }
 
 // LeaveResult lists the lifecycles told to close.
 type LeaveResult struct {
-	Closed []string `json:"closed"`
+	Closed    []string `json:"closed"`
+	Retention string   `json:"retention,omitempty"` // the Retention lifecycle started
 }
 
 // Leave records that a person left and tells each of their lifecycles, which
@@ -42,6 +47,22 @@ func Leave(ctx workflow.Context, in LeaveInput) (LeaveResult, error) {
 			continue
 		}
 		res.Closed = append(res.Closed, id)
+	}
+	// Leavers before this version had no retention lifecycle.
+	if workflow.GetVersion(ctx, "retention", workflow.DefaultVersion, 1) == 1 {
+		id := ID(KindRetention, in.Staff.ID)
+		who := Person{StaffID: in.Staff.ID, Authority: in.Staff.Authority, Team: in.Staff.Team}
+		rin := RetentionInput{
+			StaffID: in.Staff.ID, Authority: in.Staff.Authority, Team: in.Staff.Team, PackVersion: in.Staff.PackVersion,
+			LeftOn: in.Signal.On, Rule: in.Retention, Actor: in.Signal.Actor,
+		}
+		// Already started (the person left before and came back) is logged:
+		// the leave itself stands.
+		if err := startChild(ctx, id, RetentionWorkflow, who, KindRetention, rin); err != nil {
+			workflow.GetLogger(ctx).Error("retention not started", "workflow", id, "error", err)
+		} else {
+			res.Retention = id
+		}
 	}
 	return res, nil
 }

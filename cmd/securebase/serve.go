@@ -126,6 +126,19 @@ func serve(ctx context.Context, c client.Client, db *gorm.DB, tel *telemetry, ad
 			return err
 		}
 		defer w.Stop()
+		if err := worker.EnsureComplianceSchedules(ctx, c, packs.Authorities()); err != nil {
+			return err
+		}
+		// Notifications out by email and webhook (worker/delivery.go: SECUREBASE_SMTP_*, _WEBHOOK_*).
+		dcfg, err := worker.DeliveryConfigFromEnv(os.Getenv)
+		if err != nil {
+			return err
+		}
+		stopDelivery, err := worker.StartDelivery(ctx, c, &activities.Delivery{DB: db, Packs: packs, SMTP: dcfg.SMTP, Webhook: dcfg.Webhook}, dcfg.Interval)
+		if err != nil {
+			return err
+		}
+		defer stopDelivery()
 	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {

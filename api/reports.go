@@ -1,0 +1,158 @@
+package api
+
+import (
+	"encoding/csv"
+	"errors"
+	"net/http"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/securebase/securebase/models"
+	"github.com/securebase/securebase/policy"
+)
+
+// reportRoutes adds the compliance report.
+func (s *Server) reportRoutes(g *gin.RouterGroup) {
+	g.GET("/reports/compliance", s.complianceReport)
+}
+
+// Where a report's numbers come from.
+const (
+	ReportStored   = "stored"   // the monthly Schedule's stored report
+	ReportComputed = "computed" // computed for this request from the due items
+)
+
+// ComplianceResponse is a month's compliance report for an authority (and
+// optionally one team). See models/compliance.go for what "as at" means.
+type ComplianceResponse struct {
+	Authority  string                  `json:"authority"`
+	Team       string                  `json:"team,omitempty"`
+	Month      string                  `json:"month"`
+	AsAt       string                  `json:"as_at"`
+	Source     string                  `json:"source"` // "stored" or "computed"
+	ComputedAt time.Time               `json:"computed_at"`
+	WorkflowID string                  `json:"workflow_id,omitempty"` // the run that stored it
+	Duties     []models.DutyCompliance `json:"duties"`
+}
+
+// teamPattern is the shape of a team id.
+var teamPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
+
+// complianceReport serves GET /reports/compliance?authority=&team=&month=YYYY-MM[&as_at=YYYY-MM-DD][&format=csv].
+// Without as_at it serves the stored report for the month when there is
+// one, else computes it as at today; with as_at it always computes.
+func (s *Server) complianceReport(c *gin.Context) {
+	resp, err := s.buildComplianceReport(c)
+	if err != nil {
+		he := toHTTP(err)
+		if he.status >= 500 && s.Log != nil {
+			s.Log.Error("request failed", "route", c.FullPath(), "status", he.status, "error", err)
+		}
+		c.AbortWithStatusJSON(he.status, he.body)
+		return
+	}
+	if c.Query("format") == "csv" {
+		writeComplianceCSV(c, resp)
+		return
+	}
+	c.JSON(http.StatusOK, resp)
+}
+
+func (s *Server) buildComplianceReport(c *gin.Context) (*ComplianceResponse, error) {
+	authority, team, month, asAt := c.Query("authority"), c.Query("team"), c.Query("month"), c.Query("as_at")
+	today := policy.DateOf(time.Now()).String()
+	k := &checks{}
+	switch {
+	case authority == "":
+		k.add(Problem{Field: "authority", Problem: "is required"})
+	case !slices.Contains(s.Packs.Authorities(), authority):
+		k.add(Problem{Field: "authority", Problem: "is not a known authority: " + strings.Join(s.Packs.Authorities(), ", ")})
+	}
+	if team != "" && !teamPattern.MatchString(team) {
+		k.add(Problem{Field: "team", Problem: "is not a team id"})
+	}
+	first, _, err := models.MonthBounds(month)
+	if err != nil {
+		k.add(Problem{Field: "month", Problem: "is required in the form YYYY-MM"})
+	} else if first > today {
+		k.add(Problem{Field: "month", Problem: "has not begun"})
+	}
+	if asAt != "" {
+		if d := k.date("as_at", asAt); !d.IsZero() {
+			switch {
+			case asAt > today:
+				k.add(Problem{Field: "as_at", Problem: "is in the future"})
+			case first != "" && asAt < first:
+				k.add(Problem{Field: "as_at", Problem: "is before the month begins"})
+			}
+		}
+	}
+	if f := c.Query("format"); f != "" && f != "json" && f != "csv" {
+		k.add(Problem{Field: "format", Problem: `must be "json" or "csv"`})
+	}
+	if err := k.err(); err != nil {
+		return nil, err
+	}
+
+	ctx := c.Request.Context()
+	resp := &ComplianceResponse{Authority: authority, Team: team, Month: month}
+	var items []models.ComplianceItem
+	stored, storedItems, err := models.GetComplianceReport(ctx, s.DB, authority, month)
+	switch {
+	case err == nil && (asAt == "" || asAt == stored.AsAt):
+		resp.Source, resp.AsAt, resp.ComputedAt, resp.WorkflowID, items = ReportStored, stored.AsAt, stored.ComputedAt, stored.WorkflowID, storedItems
+	case err != nil && !errors.Is(err, models.ErrNotFound):
+		return nil, err
+	default:
+		if asAt == "" {
+			asAt = today
+		}
+		if items, err = models.ComputeCompliance(ctx, s.DB, authority, month, asAt); err != nil {
+			return nil, err
+		}
+		resp.Source, resp.AsAt, resp.ComputedAt = ReportComputed, asAt, time.Now().UTC()
+	}
+	resp.Duties = models.SummariseCompliance(items, team)
+	return resp, nil
+}
+
+// complianceCSVHeader is the CSV's first row.
+var complianceCSVHeader = []string{"authority", "team", "month", "as_at", "source", "duty", "breakdown", "id",
+	"due", "on_time", "late", "missed", "pending", "rate", "on_time_items", "late_items", "missed_items", "pending_items"}
+
+// writeComplianceCSV writes one row per duty × breakdown: the duty's total,
+// then each team, supervisor and worker. Item lists are space-separated.
+func writeComplianceCSV(c *gin.Context, r *ComplianceResponse) {
+	c.Header("Content-Type", "text/csv; charset=utf-8")
+	c.Header("Content-Disposition", `attachment; filename="compliance-`+r.Authority+"-"+r.Month+`.csv"`)
+	c.Status(http.StatusOK)
+	w := csv.NewWriter(c.Writer)
+	_ = w.Write(complianceCSVHeader)
+	row := func(duty, breakdown, id string, n models.ComplianceCounts) {
+		rate := ""
+		if n.Rate != nil {
+			rate = strconv.FormatFloat(*n.Rate, 'f', 4, 64)
+		}
+		_ = w.Write([]string{r.Authority, r.Team, r.Month, r.AsAt, r.Source, duty, breakdown, id,
+			strconv.Itoa(n.Due), strconv.Itoa(n.OnTime), strconv.Itoa(n.Late), strconv.Itoa(n.Missed), strconv.Itoa(n.Pending), rate,
+			strings.Join(n.OnTimeItems, " "), strings.Join(n.LateItems, " "), strings.Join(n.MissedItems, " "), strings.Join(n.PendingItems, " ")})
+	}
+	for _, d := range r.Duties {
+		row(d.Duty, "total", "", d.Total)
+		for _, g := range d.ByTeam {
+			row(d.Duty, "team", g.ID, g.ComplianceCounts)
+		}
+		for _, g := range d.BySupervisor {
+			row(d.Duty, "supervisor", g.ID, g.ComplianceCounts)
+		}
+		for _, g := range d.ByWorker {
+			row(d.Duty, "worker", g.ID, g.ComplianceCounts)
+		}
+	}
+	w.Flush()
+}

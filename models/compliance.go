@@ -1,0 +1,362 @@
+package models
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"sort"
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"github.com/securebase/securebase/policy"
+)
+
+// The monthly compliance report: for each duty, of the due items that fell
+// due in a month, how many were held on time, held late, missed, and not
+// yet due, by team, supervisor and worker, with the items behind each number.
+//
+// "As at" a day D (London) means: computed from what had been recorded by
+// the end of D. The due_items projection keeps only each item's latest
+// state, and its created_at and updated_at are written in the same
+// transaction as the audit event that wrote the item (that event's
+// recorded_at), so:
+//   - an item counts only if it had been recorded by D (created_at before
+//     the end of D);
+//   - it counts as held as at D only if met_on <= D and its latest write
+//     (the one that marked it met) was recorded by D; a session held before
+//     D but recorded after it was not known at D;
+//   - a closed item (leaver, case closed, superseded) whose closing was
+//     recorded by D is not counted if it closed on or before its due day
+//     (it was no longer owed), and is missed if it closed after it; a
+//     closure recorded after D did not exist at D, so the item was open;
+//   - an item not held as at D is missed if due_on < D, and pending (not
+//     yet late) if due_on >= D.
+//
+// Items move due → overdue → met or closed and never back, so the latest
+// write settles what the item was before it. What the projection cannot
+// tell: a due day that was moved later (the current due_on is used).
+//
+// Rate = on time / (on time + late + missed): pending items are not yet
+// decided. It is absent when nothing has been decided.
+
+// Report outcomes of one due item.
+const (
+	OutcomeOnTime  = "on_time"
+	OutcomeLate    = "late"
+	OutcomeMissed  = "missed"
+	OutcomePending = "pending"
+)
+
+// ComplianceDuty is one line of the report and the due item kinds it counts.
+type ComplianceDuty struct {
+	Name  string
+	Kinds []string
+}
+
+// ComplianceDuties are the duties reported, in report order. The kinds are
+// the ones the lifecycles write (workflows/*.go); a case's record filing
+// (case_record) is a worker's duty, not supervision, and is left out.
+var ComplianceDuties = []ComplianceDuty{
+	{"asye_session", []string{"asye_session", "asye_review"}},
+	{"personal_supervision", []string{"supervision_session"}},
+	{"agreement", []string{"agreement_signature", "agreement_renewal"}},
+	{"case_supervision", []string{"case_allocation_supervision", "case_supervision", "case_transfer_supervision"}},
+	{"record_signoff", []string{"record_signoff"}},
+	{"rebooking", []string{"supervision_rebooking"}},
+}
+
+func dutyOf(kind string) string {
+	for _, d := range ComplianceDuties {
+		if slices.Contains(d.Kinds, kind) {
+			return d.Name
+		}
+	}
+	return ""
+}
+
+// ComplianceItem is one due item as the report classified it.
+type ComplianceItem struct {
+	DueItemID    int64  `json:"due_item_id"`
+	WorkflowID   string `json:"workflow_id"`
+	Key          string `json:"key"`
+	Kind         string `json:"kind"`
+	Duty         string `json:"duty"`
+	StaffID      string `json:"staff_id"`
+	CaseID       string `json:"case_id,omitempty"`
+	Team         string `json:"team"`
+	SupervisorID string `json:"supervisor_id"` // the staff member's supervisor on the due day ("" if none recorded)
+	DueOn        string `json:"due_on"`
+	MetOn        string `json:"met_on,omitempty"` // as at the report's day
+	Outcome      string `json:"outcome"`
+}
+
+// Ref names the due item behind a number: its workflow and key.
+func (i ComplianceItem) Ref() string { return i.WorkflowID + "/" + i.Key }
+
+// ComplianceReport is a stored monthly report, one per authority and month.
+// Items holds the classified items (JSON); the counts are derived from them
+// on read, so a team's view is the same items filtered.
+type ComplianceReport struct {
+	ID         int64     `gorm:"primaryKey;autoIncrement" json:"id"`
+	Authority  string    `gorm:"not null;uniqueIndex:ux_compliance_reports_month,priority:1" json:"authority"`
+	Month      string    `gorm:"type:varchar(7);not null;uniqueIndex:ux_compliance_reports_month,priority:2" json:"month"` // YYYY-MM
+	AsAt       string    `gorm:"type:varchar(10);not null" json:"as_at"`                                                   // YYYY-MM-DD
+	Items      string    `gorm:"type:text;not null;default:'[]'" json:"-"`
+	WorkflowID string    `gorm:"not null;default:''" json:"workflow_id"` // the ComplianceReport run that wrote it
+	ComputedAt time.Time `gorm:"not null" json:"computed_at"`
+	CreatedAt  time.Time `json:"created_at"`
+	UpdatedAt  time.Time `json:"updated_at"`
+}
+
+func (ComplianceReport) TableName() string { return "compliance_reports" }
+
+// ComplianceModels lists the report's tables.
+func ComplianceModels() []any { return []any{&ComplianceReport{}} }
+
+// MonthBounds parses YYYY-MM and returns its first and last days.
+func MonthBounds(month string) (first, last string, err error) {
+	t, err := time.Parse("2006-01", month)
+	if err != nil {
+		return "", "", fmt.Errorf("%q is not a month in the form YYYY-MM", month)
+	}
+	return t.Format(DateLayout), t.AddDate(0, 1, -1).Format(DateLayout), nil
+}
+
+// ComputeCompliance classifies the authority's due items that fell due in
+// month (YYYY-MM), as at asAt (YYYY-MM-DD; see above), in a stable order.
+func ComputeCompliance(ctx context.Context, db *gorm.DB, authority, month, asAt string) ([]ComplianceItem, error) {
+	first, last, err := MonthBounds(month)
+	if err != nil {
+		return nil, err
+	}
+	d, err := policy.ParseDate(asAt)
+	if err != nil {
+		return nil, fmt.Errorf("as at: %w", err)
+	}
+	// The end of D in London: what was written before it was recorded by D.
+	next := d.AddDays(1)
+	cutoff := time.Date(next.Year(), next.Month(), next.Day(), 0, 0, 0, 0, policy.London)
+
+	var kinds []string
+	for _, duty := range ComplianceDuties {
+		kinds = append(kinds, duty.Kinds...)
+	}
+	var rows []DueItem
+	err = db.WithContext(ctx).
+		Where("authority = ? AND due_on >= ? AND due_on <= ? AND kind IN ?", authority, first, last, kinds).
+		Order(`due_on, staff_id, workflow_id, "key", id`).
+		Find(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("compliance items for %s %s: %w", authority, month, err)
+	}
+	supervisors, err := supervisorsOf(ctx, db, rows)
+	if err != nil {
+		return nil, err
+	}
+	items := make([]ComplianceItem, 0, len(rows))
+	for _, r := range rows {
+		if !r.CreatedAt.Before(cutoff) {
+			continue // not yet recorded as at D
+		}
+		it := ComplianceItem{
+			DueItemID: r.ID, WorkflowID: r.WorkflowID, Key: r.Key, Kind: r.Kind, Duty: dutyOf(r.Kind),
+			StaffID: r.StaffID, CaseID: r.CaseID, Team: r.Team, DueOn: r.DueOn,
+			SupervisorID: supervisorOn(supervisors[r.StaffID], r.DueOn),
+		}
+		settledByD := r.UpdatedAt.Before(cutoff) // the latest write was known at D
+		switch {
+		case r.MetOn != nil && *r.MetOn <= asAt && settledByD:
+			it.MetOn = *r.MetOn
+			it.Outcome = OutcomeOnTime
+			if *r.MetOn > r.DueOn {
+				it.Outcome = OutcomeLate
+			}
+		case r.Status == DueStatusClosed && r.MetOn == nil && settledByD:
+			if policy.DateOf(r.UpdatedAt).String() <= r.DueOn {
+				continue // closed before it fell due: no longer owed
+			}
+			it.Outcome = OutcomeMissed
+		case r.DueOn < asAt:
+			it.Outcome = OutcomeMissed
+		default:
+			it.Outcome = OutcomePending
+		}
+		items = append(items, it)
+	}
+	return items, nil
+}
+
+// supervisorsOf loads the dated supervision history of everyone the rows
+// are about.
+func supervisorsOf(ctx context.Context, db *gorm.DB, rows []DueItem) (map[string][]SupervisorAssignment, error) {
+	var ids []string
+	for _, r := range rows {
+		if r.StaffID != "" && !slices.Contains(ids, r.StaffID) {
+			ids = append(ids, r.StaffID)
+		}
+	}
+	out := map[string][]SupervisorAssignment{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	var as []SupervisorAssignment
+	if err := db.WithContext(ctx).Where("staff_id IN ?", ids).Order("from_date, id").Find(&as).Error; err != nil {
+		return nil, fmt.Errorf("supervisor assignments: %w", err)
+	}
+	for _, a := range as {
+		out[a.StaffID] = append(out[a.StaffID], a)
+	}
+	return out, nil
+}
+
+// supervisorOn is who supervised on day: the assignment with From <= day < To.
+func supervisorOn(as []SupervisorAssignment, day string) string {
+	who := ""
+	for _, a := range as {
+		if a.From <= day && (a.To == nil || day < *a.To) {
+			who = a.SupervisorID
+		}
+	}
+	return who
+}
+
+// ComplianceCounts is one number set and the items behind each number.
+type ComplianceCounts struct {
+	Due          int      `json:"due"` // on_time + late + missed + pending
+	OnTime       int      `json:"on_time"`
+	Late         int      `json:"late"`
+	Missed       int      `json:"missed"`
+	Pending      int      `json:"pending"`
+	Rate         *float64 `json:"rate"` // on_time / (on_time + late + missed); null when none decided
+	OnTimeItems  []string `json:"on_time_items"`
+	LateItems    []string `json:"late_items"`
+	MissedItems  []string `json:"missed_items"`
+	PendingItems []string `json:"pending_items"`
+}
+
+func (c *ComplianceCounts) add(it ComplianceItem) {
+	c.Due++
+	switch it.Outcome {
+	case OutcomeOnTime:
+		c.OnTime++
+		c.OnTimeItems = append(c.OnTimeItems, it.Ref())
+	case OutcomeLate:
+		c.Late++
+		c.LateItems = append(c.LateItems, it.Ref())
+	case OutcomeMissed:
+		c.Missed++
+		c.MissedItems = append(c.MissedItems, it.Ref())
+	default:
+		c.Pending++
+		c.PendingItems = append(c.PendingItems, it.Ref())
+	}
+	if decided := c.OnTime + c.Late + c.Missed; decided > 0 {
+		r := float64(c.OnTime) / float64(decided)
+		c.Rate = &r
+	}
+}
+
+// emptyLists makes absent lists [] rather than null in JSON.
+func (c *ComplianceCounts) emptyLists() {
+	for _, l := range []*[]string{&c.OnTimeItems, &c.LateItems, &c.MissedItems, &c.PendingItems} {
+		if *l == nil {
+			*l = []string{}
+		}
+	}
+}
+
+// GroupCounts is the counts of one team, supervisor or worker.
+type GroupCounts struct {
+	ID string `json:"id"`
+	ComplianceCounts
+}
+
+// DutyCompliance is one duty's line of the report.
+type DutyCompliance struct {
+	Duty         string           `json:"duty"`
+	Kinds        []string         `json:"kinds"`
+	Total        ComplianceCounts `json:"total"`
+	ByTeam       []GroupCounts    `json:"by_team"`
+	BySupervisor []GroupCounts    `json:"by_supervisor"`
+	ByWorker     []GroupCounts    `json:"by_worker"`
+}
+
+// SummariseCompliance counts classified items per duty (every duty, even
+// with nothing due), keeping only team's items when team is not "".
+func SummariseCompliance(items []ComplianceItem, team string) []DutyCompliance {
+	out := make([]DutyCompliance, 0, len(ComplianceDuties))
+	for _, duty := range ComplianceDuties {
+		dc := DutyCompliance{Duty: duty.Name, Kinds: duty.Kinds}
+		teams, sups, workers := map[string]*GroupCounts{}, map[string]*GroupCounts{}, map[string]*GroupCounts{}
+		for _, it := range items {
+			if it.Duty != duty.Name || (team != "" && it.Team != team) {
+				continue
+			}
+			dc.Total.add(it)
+			group(teams, it.Team).add(it)
+			group(sups, it.SupervisorID).add(it)
+			group(workers, it.StaffID).add(it)
+		}
+		dc.Total.emptyLists()
+		dc.ByTeam, dc.BySupervisor, dc.ByWorker = sorted(teams), sorted(sups), sorted(workers)
+		out = append(out, dc)
+	}
+	return out
+}
+
+func group(m map[string]*GroupCounts, id string) *ComplianceCounts {
+	g, ok := m[id]
+	if !ok {
+		g = &GroupCounts{ID: id}
+		m[id] = g
+	}
+	return &g.ComplianceCounts
+}
+
+func sorted(m map[string]*GroupCounts) []GroupCounts {
+	out := make([]GroupCounts, 0, len(m))
+	for _, g := range m {
+		g.emptyLists()
+		out = append(out, *g)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out
+}
+
+// SaveComplianceReport stores the items of a month's report, replacing the
+// one stored before for the same authority and month.
+func SaveComplianceReport(ctx context.Context, db *gorm.DB, authority, month, asAt, workflowID string, items []ComplianceItem) error {
+	raw, err := json.Marshal(items)
+	if err != nil {
+		return err
+	}
+	row := ComplianceReport{Authority: authority, Month: month, AsAt: asAt, Items: string(raw), WorkflowID: workflowID, ComputedAt: time.Now().UTC()}
+	set := clause.AssignmentColumns([]string{"as_at", "items", "workflow_id", "computed_at", "updated_at"})
+	err = db.WithContext(ctx).Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "authority"}, {Name: "month"}}, DoUpdates: set}).Create(&row).Error
+	if err != nil {
+		return fmt.Errorf("save compliance report %s %s: %w", authority, month, err)
+	}
+	return nil
+}
+
+// GetComplianceReport returns the stored report and its items, or an error
+// matching ErrNotFound.
+func GetComplianceReport(ctx context.Context, db *gorm.DB, authority, month string) (*ComplianceReport, []ComplianceItem, error) {
+	var r ComplianceReport
+	err := db.WithContext(ctx).Where("authority = ? AND month = ?", authority, month).Take(&r).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, nil, fmt.Errorf("compliance report %s %s: %w", authority, month, ErrNotFound)
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("get compliance report %s %s: %w", authority, month, err)
+	}
+	var items []ComplianceItem
+	if err := json.Unmarshal([]byte(r.Items), &items); err != nil {
+		return nil, nil, fmt.Errorf("compliance report %s %s: items: %w", authority, month, err)
+	}
+	return &r, items, nil
+}
