@@ -9,6 +9,7 @@ import (
 	"slices"
 
 	"github.com/gin-gonic/gin"
+	"go.temporal.io/api/serviceerror"
 
 	"github.com/securebase/securebase/activities"
 	"github.com/securebase/securebase/models"
@@ -171,6 +172,13 @@ func (s *Server) onboard(c *gin.Context) (int, any, error) {
 	case err == nil:
 		if p := differs(existing, req); p != nil {
 			return 0, nil, fail(http.StatusConflict, fmt.Sprintf("staff %s exists with a different %s", req.ID, p.Field), *p)
+		}
+		// The record is written before the lifecycles start: a retry answers
+		// only once onboarding has finished, so the next request finds them.
+		// (No run at all: its history is past the namespace's retention.)
+		var nf *serviceerror.NotFound
+		if err := s.Temporal.GetWorkflow(ctx, workflows.ID(workflows.KindOnboard, req.ID), "").Get(ctx, nil); err != nil && !errors.As(err, &nf) {
+			return 0, nil, err
 		}
 		return http.StatusOK, staffResponse(existing), nil
 	case !errors.Is(err, models.ErrNotFound):

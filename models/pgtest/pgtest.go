@@ -182,6 +182,7 @@ type cluster struct {
 	pgCtl  string   // path of pg_ctl
 	asUser []string // "runuser -u postgres --" when we are root, else empty
 	url    string
+	opts   string // postgres options: port, socket dir, settings
 	reaper *exec.Cmd
 }
 
@@ -243,6 +244,7 @@ func startCluster() (*cluster, error) {
 		opts := fmt.Sprintf("-p %d -k %s -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off -c synchronous_commit=off -c max_connections=300", port, dir)
 		out, err := c.run(2*time.Minute, pgCtl, "-D", data, "-l", filepath.Join(dir, "postgres.log"), "-o", opts, "-w", "-t", "60", "start")
 		if err == nil {
+			c.opts = opts
 			c.url = fmt.Sprintf("postgres://postgres@127.0.0.1:%d/postgres?sslmode=disable", port)
 			lastErr = nil
 			break
@@ -299,6 +301,44 @@ func (c *cluster) stop() {
 	if c.reaper != nil {
 		c.reaper.Process.Kill()
 		c.reaper.Wait()
+	}
+}
+
+// Handle is a PostgreSQL cluster of one test's own, which the test may stop
+// and start again on the same port and data: an outage, not a fresh server.
+type Handle struct {
+	// URL is the DSN of the cluster's postgres database.
+	URL string
+	c   *cluster
+}
+
+// Cluster starts a cluster for this test alone (never the shared one, nor
+// SECUREBASE_TEST_POSTGRES: stopping those would break other tests) and
+// removes it when the test ends. It fails the test if PostgreSQL can't start.
+func Cluster(tb testing.TB) *Handle {
+	tb.Helper()
+	c, err := startCluster()
+	if err != nil {
+		tb.Fatalf("pgtest: own cluster: %v", err)
+	}
+	tb.Cleanup(c.stop)
+	return &Handle{URL: c.url, c: c}
+}
+
+// Stop stops the cluster at once (immediate mode: connections are cut, as
+// in a crash), keeping its data for Start.
+func (h *Handle) Stop(tb testing.TB) {
+	tb.Helper()
+	if out, err := h.c.run(time.Minute, h.c.pgCtl, "-D", filepath.Join(h.c.dir, "data"), "-m", "immediate", "-w", "stop"); err != nil {
+		tb.Fatalf("pgtest: stop: %v\n%s", err, out)
+	}
+}
+
+// Start starts the stopped cluster again on the same port and data.
+func (h *Handle) Start(tb testing.TB) {
+	tb.Helper()
+	if out, err := h.c.run(2*time.Minute, h.c.pgCtl, "-D", filepath.Join(h.c.dir, "data"), "-l", filepath.Join(h.c.dir, "postgres.log"), "-o", h.c.opts, "-w", "-t", "60", "start"); err != nil {
+		tb.Fatalf("pgtest: start: %v\n%s", err, out)
 	}
 }
 
