@@ -1,10 +1,12 @@
 package api
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
 	"regexp"
+	"strings"
 
 	"github.com/gin-gonic/gin"
 
@@ -70,6 +72,9 @@ type PreviousRecord struct {
 type RecordResponse struct {
 	*models.RecordView
 	Previous *PreviousRecord `json:"previous,omitempty"`
+	// Gaps are the supervisee's leave or sickness since the last record, as
+	// the session that made this record recorded them.
+	Gaps []any `json:"gaps"`
 }
 
 func recordID(c *gin.Context) (string, error) {
@@ -93,7 +98,21 @@ func (s *Server) getRecord(c *gin.Context) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	out := RecordResponse{RecordView: rec}
+	out := RecordResponse{RecordView: rec, Gaps: []any{}}
+	var session models.AuditEvent
+	err = s.DB.WithContext(ctx).Where("workflow_id = ? AND event_id = ?", rec.SessionWorkflowID, "session:"+strings.TrimPrefix(id, rec.StaffID+".")).Take(&session).Error
+	switch {
+	case errors.Is(err, models.ErrNotFound):
+	case err != nil:
+		return 0, nil, err
+	default:
+		var detail struct {
+			Gaps []any `json:"gaps"`
+		}
+		if json.Unmarshal([]byte(session.Detail), &detail) == nil && detail.Gaps != nil {
+			out.Gaps = detail.Gaps
+		}
+	}
 	if prev := rec.PreviousRecordID; prev != "" {
 		out.Previous = &PreviousRecord{ID: prev}
 		row, err := models.GetRecordRow(ctx, s.DB, prev)
