@@ -18,10 +18,10 @@ import (
 // projection, and act on its sign-off lifecycle ("SignOff:<record id>").
 func (s *Server) recordRoutes(g *gin.RouterGroup) {
 	g.GET("/records/:id", s.auditedRead("record.read", RecordReadSubject), s.handle(s.getRecord))
-	g.POST("/records/:id/text", s.handle(s.writeRecordText))
+	g.POST("/records/:id/text", s.handle(s.recordText(workflows.UpdateWriteRecord)))
 	g.POST("/records/:id/signatures", s.handle(s.signRecord))
 	g.POST("/records/:id/disputes", s.handle(s.disputeRecord))
-	g.POST("/records/:id/amendments", s.handle(s.amendRecord))
+	g.POST("/records/:id/amendments", s.handle(s.recordText(workflows.UpdateAmendRecord)))
 	g.POST("/records/:id/both-views", s.handle(s.recordBothViews))
 	g.POST("/records/:id/finalise", s.handle(s.finaliseRecord))
 }
@@ -179,16 +179,20 @@ func (k *checks) version(v int) {
 	}
 }
 
-func (s *Server) writeRecordText(c *gin.Context) (int, any, error) {
-	var req RecordTextRequest
-	id, err := readRecordUpdate(c, &req)
-	if err != nil {
-		return 0, nil, err
+// recordText serves the two updates that carry new text: the supervisor's
+// draft (text) and an amendment agreed after a dispute (amendments).
+func (s *Server) recordText(update string) func(*gin.Context) (int, any, error) {
+	return func(c *gin.Context) (int, any, error) {
+		var req RecordTextRequest
+		id, err := readRecordUpdate(c, &req)
+		if err != nil {
+			return 0, nil, err
+		}
+		k := requestChecks(req.RequestID)
+		k.recordText("text", req.Text, true)
+		in := workflows.RecordTextInput{RequestID: req.RequestID, Text: req.Text, Actor: actor(c)}
+		return s.updateRecord(c, id, k, update, in)
 	}
-	k := requestChecks(req.RequestID)
-	k.recordText("text", req.Text, true)
-	in := workflows.RecordTextInput{RequestID: req.RequestID, Text: req.Text, Actor: actor(c)}
-	return s.updateRecord(c, id, k, workflows.UpdateWriteRecord, in)
 }
 
 func (s *Server) signRecord(c *gin.Context) (int, any, error) {
@@ -214,18 +218,6 @@ func (s *Server) disputeRecord(c *gin.Context) (int, any, error) {
 	k.recordText("view", req.View, true)
 	in := workflows.RecordDisputeInput{RequestID: req.RequestID, Version: req.Version, View: req.View, Actor: actor(c)}
 	return s.updateRecord(c, id, k, workflows.UpdateDisputeRecord, in)
-}
-
-func (s *Server) amendRecord(c *gin.Context) (int, any, error) {
-	var req RecordTextRequest
-	id, err := readRecordUpdate(c, &req)
-	if err != nil {
-		return 0, nil, err
-	}
-	k := requestChecks(req.RequestID)
-	k.recordText("text", req.Text, true)
-	in := workflows.RecordAmendInput{RequestID: req.RequestID, Text: req.Text, Actor: actor(c)}
-	return s.updateRecord(c, id, k, workflows.UpdateAmendRecord, in)
 }
 
 func (s *Server) recordBothViews(c *gin.Context) (int, any, error) {

@@ -99,11 +99,6 @@ type (
 		View      string `json:"view"`
 		Actor     string `json:"actor"`
 	}
-	RecordAmendInput struct {
-		RequestID string `json:"request_id"`
-		Text      string `json:"text"`
-		Actor     string `json:"actor"`
-	}
 	// RecordBothViewsInput notes the supervisor's view beside the
 	// supervisee's (the dispute's, unless restated).
 	RecordBothViewsInput struct {
@@ -133,6 +128,10 @@ type signOff struct {
 	in SignOffInput
 	st *SignOffState
 }
+
+// RecordAmendInput is an amendment by agreement: new text, like a write,
+// that both parties then sign.
+type RecordAmendInput = RecordTextInput
 
 // SignOff keeps one supervision record from draft to finalised: the
 // supervisor writes and signs it, the supervisee checks and signs (or
