@@ -125,6 +125,7 @@ func (s *Server) getRecord(c *gin.Context) (int, any, error) {
 			out.Previous.Outcome, out.Previous.Versions = row.Outcome, row.CurrentVersion
 		}
 	}
+	s.redactRecord(c, &out) // redact.go
 	return http.StatusOK, out, nil
 }
 

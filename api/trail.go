@@ -178,6 +178,9 @@ func (s *Server) trailHandler(subject string) gin.HandlerFunc {
 		var err error
 		if format == "json" || format == "csv" {
 			t, err = s.trail(c.Request.Context(), subject, c.Param("id"))
+			if err == nil {
+				s.redactTrail(c, t) // redact.go
+			}
 		} else {
 			err = badRequest("format", "must be json or csv")
 		}

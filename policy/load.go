@@ -259,6 +259,7 @@ type packFile struct {
 	Caseload            *Caseload            `yaml:"caseload"`
 	Retention           *Retention           `yaml:"retention"`
 	Reminders           *Reminders           `yaml:"reminders"`
+	Delegation          *Delegation          `yaml:"delegation"`
 }
 
 type fileDate struct{ Date }
@@ -315,7 +316,8 @@ func (d *doc) read(data []byte) *Pack {
 		Source: f.Source, Rules: f.Rules, Escalation: f.Escalation, ASYE: f.ASYE,
 		PersonalSupervision: f.PersonalSupervision, Agreement: f.Agreement, SignOff: f.SignOff,
 		CaseSupervision: f.CaseSupervision, Caseload: f.Caseload, Retention: f.Retention, Reminders: f.Reminders,
-		File: d.file,
+		Delegation: f.Delegation,
+		File:       d.file,
 	}
 	for _, c := range f.ClosureDays {
 		p.ClosureDays = append(p.ClosureDays, c.Date)

@@ -69,7 +69,8 @@ type Pack struct {
 	CaseSupervision     *CaseSupervision     `json:"case_supervision,omitempty" yaml:"case_supervision,omitempty"`
 	Caseload            *Caseload            `json:"caseload,omitempty" yaml:"caseload,omitempty"`
 	Retention           *Retention           `json:"retention,omitempty" yaml:"retention,omitempty"`
-	Reminders           *Reminders           `json:"reminders,omitempty" yaml:"reminders,omitempty"` // reminders.go
+	Reminders           *Reminders           `json:"reminders,omitempty" yaml:"reminders,omitempty"`   // reminders.go
+	Delegation          *Delegation          `json:"delegation,omitempty" yaml:"delegation,omitempty"` // delegation.go
 
 	// File is where the pack was read from, for messages.
 	File  string    `json:"-" yaml:"-"`

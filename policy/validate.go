@@ -247,7 +247,8 @@ func (d *doc) validate(p *Pack) {
 	c.caseload()
 	c.caseRules() // case.go
 	c.retention()
-	c.reminders() // reminders.go
+	c.reminders()  // reminders.go
+	c.delegation() // delegation.go
 	// A rule the engine reads must say it is enforced.
 	for _, id := range slices.Sorted(maps.Keys(c.asyeUse)) {
 		if r, ok := c.rules[id]; ok && r.Engine != Enforced {

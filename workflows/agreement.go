@@ -529,7 +529,9 @@ func (w *agreement) proposeTerms(ctx workflow.Context, in AgreementTermsInput) (
 		ProposedBy: in.Actor, ProposedOn: today(ctx),
 	}
 	detail := w.versionDetail()
-	detail["terms"] = *st.Terms
+	// The audit log keeps the agreed frequency and who proposed it; the
+	// wording stays in the lifecycle, out of the log retention cannot purge.
+	detail["terms"] = map[string]any{"frequency": st.Terms.Frequency, "proposed_by": st.Terms.ProposedBy, "proposed_on": st.Terms.ProposedOn}
 	detail["signatures_cleared"] = cleared
 	if reopened {
 		due = append(due, w.openItems()...)

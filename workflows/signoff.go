@@ -574,7 +574,9 @@ func (w *signOff) dispute(ctx workflow.Context, in RecordDisputeInput) (RecordCh
 	w.st.DisputeView = in.View
 	rec := w.row()
 	rec.Dispute = &activities.RecordDisputeWrite{Version: w.st.Version, View: in.View, RaisedBy: in.Actor}
-	w.write(ctx, "dispute:"+in.RequestID, in.Actor, "signoff.disputed", in.View, rec)
+	// The view is personal: it lives on the record (purged with it at the
+	// end of retention), never in the append-only audit log.
+	w.write(ctx, "dispute:"+in.RequestID, in.Actor, "signoff.disputed", fmt.Sprintf("the supervisee disputed version %d; their view is on the record", w.st.Version), rec)
 	return w.change(), nil
 }
 

@@ -211,6 +211,8 @@ func TestSignOffDisputeAmendFinalise(t *testing.T) {
 	}
 	if d := h.actions("signoff.disputed"); len(d) != 1 || d[0].Record.Dispute == nil || d[0].Record.Dispute.Version != 1 {
 		t.Fatalf("dispute events %+v", d)
+	} else if d[0].Reason == "" || strings.Contains(d[0].Reason, d[0].Record.Dispute.View) {
+		t.Fatalf("the audit reason %q carries the supervisee's view: it belongs on the record only", d[0].Reason)
 	}
 	fin := h.actions("signoff.finalised")
 	if len(fin) != 1 || fin[0].Record.Status != models.RecordFinalised || fin[0].Record.FinalisedBy != "hos-1" || fin[0].RuleID != "S-REC-1" {

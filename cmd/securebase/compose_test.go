@@ -20,13 +20,23 @@ var productionEnv = []string{"DATABASE_URL", "TEMPORAL_ADDRESS", "TEMPORAL_NAMES
 // with compose-go and held to what the binary needs.
 func TestComposeFileRunsWhatTheBinaryNeeds(t *testing.T) {
 	path, _ := filepath.Abs("../../docker-compose.yml")
-	opts, err := cli.NewProjectOptions([]string{path}, cli.WithName("securebase"), cli.WithWorkingDirectory(filepath.Dir(path)))
-	if err != nil {
-		t.Fatal(err)
+	load := func(env ...string) (*types.Project, error) {
+		opts, err := cli.NewProjectOptions([]string{path}, cli.WithName("securebase"), cli.WithWorkingDirectory(filepath.Dir(path)), cli.WithEnv(env))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return opts.LoadProject(context.Background())
 	}
-	project, err := opts.LoadProject(context.Background())
+	// The API verifies tokens: without a secret (or JWKS URL) compose refuses.
+	if _, err := load("SECUREBASE_JWT_SECRET="); err == nil || !strings.Contains(err.Error(), "SECUREBASE_JWT_SECRET") {
+		t.Fatalf("docker-compose.yml loads without a token secret: %v", err)
+	}
+	project, err := load("SECUREBASE_JWT_SECRET=" + strings.Repeat("s", 32))
 	if err != nil {
 		t.Fatalf("docker-compose.yml does not load: %v", err)
+	}
+	if v := project.Services["api"].Environment["SECUREBASE_JWT_SECRET"]; v == nil || len(*v) < 32 {
+		t.Error("api is not given the token secret")
 	}
 	for _, name := range []string{"postgres", "temporal", "temporal-ui", "migrate", "api", "worker"} {
 		if _, ok := project.Services[name]; !ok {

@@ -99,7 +99,7 @@ func TestEndToEndComplianceReport(t *testing.T) {
 	}
 
 	// CSV: one row per duty × breakdown, the same numbers.
-	rows := getCSV(t, sys.base+path+"&format=csv")
+	rows := sys.getCSV(path + "&format=csv")
 	header := rows[0]
 	col := map[string]int{}
 	for i, h := range header {
@@ -229,9 +229,12 @@ func atoi(t *testing.T, s string) int {
 	return n
 }
 
-func getCSV(t *testing.T, u string) [][]string {
+func (c *caller) getCSV(path string) [][]string {
+	t := c.t
 	t.Helper()
-	resp, err := http.Get(u)
+	req, _ := http.NewRequest("GET", c.base+path, nil)
+	req.Header.Set("Authorization", "Bearer "+c.bearer())
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,6 +14,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"github.com/securebase/securebase/api"
 	"github.com/securebase/securebase/devserver"
 	"github.com/securebase/securebase/models"
 	"github.com/securebase/securebase/models/pgtest"
@@ -33,11 +34,26 @@ type system struct {
 	done                 chan error
 }
 
-// caller sends requests to the API as one actor (the X-Actor header).
+// caller sends requests to the API as one actor, with a bearer token the
+// test mints for them (testSecret).
 type caller struct {
 	t     *testing.T
 	base  string
 	actor string
+	roles []string // nil: every role
+	token *string  // when set, sent as is ("" sends no Authorization header)
+}
+
+// testSecret signs the tokens of every system a test starts.
+var testSecret = []byte("securebase-test-secret-0123456789abcdef")
+
+// testAuthenticator verifies tokens signed with testSecret.
+func testAuthenticator(t *testing.T) *api.Authenticator {
+	a, err := api.NewAuthenticator(context.Background(), api.AuthConfig{Secret: testSecret})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
 }
 
 // startSystem starts `securebase dev` on databaseURL ("" for the embedded
@@ -82,8 +98,8 @@ func (s *system) start() {
 	go func() {
 		s.done <- runDev(ctx, devOptions{
 			Addr: "127.0.0.1:0", DataDir: s.dataDir, TemporalPort: s.temporalPort, DatabaseURL: s.databaseURL,
-			Log: slog.New(slog.DiscardHandler), Out: io.Discard,
-			Ready: func(api, _ string) { ready <- api },
+			Log: slog.New(slog.DiscardHandler), Out: io.Discard, Secret: testSecret,
+			Ready: func(addr, _ string) { ready <- addr },
 		})
 	}()
 	select {
@@ -120,11 +136,43 @@ func (s *system) stop() {
 	s.done = nil
 }
 
-// as is a caller acting as actor: the API takes who acts from X-Actor.
+// as is a caller acting as actor with every role: the lifecycle tests test
+// the lifecycles; who may do what is the security tests' subject
+// (e2e_security_test.go), which use asRole.
 func (s *system) as(actor string) *caller {
 	c := s.caller
-	c.actor = actor
+	c.actor, c.roles, c.token = actor, nil, nil
 	return &c
+}
+
+// asRole is a caller acting as actor with only the roles given.
+func (s *system) asRole(actor string, roles ...string) *caller {
+	c := s.as(actor)
+	c.roles = roles
+	return c
+}
+
+// withToken is a caller sending raw as its bearer token ("" sends none).
+func (s *system) withToken(raw string) *caller {
+	c := s.as("")
+	c.token = &raw
+	return c
+}
+
+// bearer is the token the caller sends.
+func (c *caller) bearer() string {
+	if c.token != nil {
+		return *c.token
+	}
+	roles := c.roles
+	if roles == nil {
+		roles = api.TokenRoles
+	}
+	tok, err := api.MintToken(testSecret, api.Principal{ID: c.actor, Roles: roles}, "", "", time.Hour, time.Now())
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	return tok
 }
 
 // call sends a request (body marshalled unless it is a string) and decodes
@@ -142,7 +190,9 @@ func (c *caller) call(method, path string, body any) (int, map[string]any) {
 	}
 	req, _ := http.NewRequest(method, c.base+path, r)
 	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("X-Actor", c.actor)
+	if tok := c.bearer(); tok != "" {
+		req.Header.Set("Authorization", "Bearer "+tok)
+	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		c.t.Fatalf("%s %s: %v", method, path, err)

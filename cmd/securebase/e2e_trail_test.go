@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/securebase/securebase/api"
 	"github.com/securebase/securebase/models"
 	"github.com/securebase/securebase/models/pgtest"
 	"github.com/securebase/securebase/policy"
@@ -101,7 +102,7 @@ func TestEndToEndDecisionTrail(t *testing.T) {
 
 	// CSV.
 	req, _ := http.NewRequest("GET", sys.base+"/api/v1/trail/staff/nq-1?format=csv", nil)
-	req.Header.Set("X-Actor", "auditor-1")
+	req.Header.Set("Authorization", "Bearer "+sys.asRole("auditor-1", api.RoleAuditor).bearer())
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)

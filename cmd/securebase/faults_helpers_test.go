@@ -109,7 +109,7 @@ func startRig(t *testing.T, dbURL string, withWorker bool) *rig {
 	r.cancel, r.done = cancel, make(chan error, 1)
 	ready := make(chan string, 1)
 	go func() {
-		r.done <- serve(ctx, r.c, r.db, tel, "127.0.0.1:0", true, withWorker, log, func(a string) { ready <- a })
+		r.done <- serve(ctx, r.c, r.db, tel, testAuthenticator(t), "127.0.0.1:0", true, withWorker, log, func(a string) { ready <- a })
 	}()
 	select {
 	case a := <-ready:
@@ -216,7 +216,7 @@ func (c *caller) try(method, path string, body any) (int, map[string]any, error)
 	j, _ := json.Marshal(body)
 	req, _ := http.NewRequest(method, c.base+path, bytes.NewReader(j))
 	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("X-Actor", c.actor)
+	req.Header.Set("Authorization", "Bearer "+c.bearer())
 	resp, err := (&http.Client{Timeout: 90 * time.Second}).Do(req)
 	if err != nil {
 		return 0, nil, err

@@ -28,6 +28,6 @@ func newRootCmd() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(newDevCmd(), newAPICmd(), newWorkerCmd(), newMigrateCmd(), newPolicyCmd(), newCalendarCmd(), newBenchCmd(), newAuditCmd())
+	root.AddCommand(newDevCmd(), newAPICmd(), newWorkerCmd(), newMigrateCmd(), newPolicyCmd(), newCalendarCmd(), newBenchCmd(), newAuditCmd(), newTokenCmd())
 	return root
 }

@@ -63,6 +63,9 @@ type devOptions struct {
 	Out          interface{ Write([]byte) (int, error) }
 	// Ready, when set, is told the API's address once everything is up.
 	Ready func(apiAddr, temporalAddr string)
+	// Secret, when set, signs and verifies dev's tokens instead of the one
+	// in SECUREBASE_JWT_SECRET or the data directory (tests mint with it).
+	Secret []byte
 }
 
 // runDev brings up the embedded server, the database, the worker and the API,
@@ -104,8 +107,27 @@ func runDev(ctx context.Context, o devOptions) error {
 		return err
 	}
 	defer c.Close()
-	return serve(ctx, c, db, tel, o.Addr, true, true, o.Log, func(apiAddr string) {
+	// dev verifies tokens from an identity provider when SECUREBASE_JWKS_URL
+	// is set; otherwise it signs its own and prints one for each role.
+	authCfg := authConfigFromEnv()
+	if authCfg.JWKSURL == "" {
+		if authCfg.Secret = o.Secret; len(authCfg.Secret) == 0 {
+			if authCfg.Secret, err = devSecret(o.DataDir); err != nil {
+				return err
+			}
+		}
+	}
+	auth, err := api.NewAuthenticator(ctx, authCfg)
+	if err != nil {
+		return err
+	}
+	return serve(ctx, c, db, tel, auth, o.Addr, true, true, o.Log, func(apiAddr string) {
 		fmt.Fprintf(o.Out, "securebase dev is running\n  API:               http://%s\n  Temporal frontend: %s (namespace default)\n  data:              %s\n", apiAddr, srv.FrontendAddress(), o.DataDir)
+		if authCfg.JWKSURL == "" {
+			if err := printDevTokens(o.Out, authCfg); err != nil {
+				o.Log.Error("dev tokens", "error", err)
+			}
+		}
 		if o.Ready != nil {
 			o.Ready(apiAddr, srv.FrontendAddress())
 		}
@@ -115,7 +137,7 @@ func runDev(ctx context.Context, o devOptions) error {
 // serve runs the worker (when withWorker) and the API (when withAPI; a
 // worker alone still serves /healthz, /readyz and /metrics on addr) until
 // ctx ends, then lets requests in flight finish.
-func serve(ctx context.Context, c client.Client, db *gorm.DB, tel *telemetry, addr string, withAPI, withWorker bool, log *slog.Logger, ready func(string)) error {
+func serve(ctx context.Context, c client.Client, db *gorm.DB, tel *telemetry, auth *api.Authenticator, addr string, withAPI, withWorker bool, log *slog.Logger, ready func(string)) error {
 	packs, err := policy.Load()
 	if err != nil {
 		return err
@@ -144,7 +166,7 @@ func serve(ctx context.Context, c client.Client, db *gorm.DB, tel *telemetry, ad
 	if err != nil {
 		return err
 	}
-	handler := (&api.Server{Temporal: c, DB: db, Packs: packs, Log: log, Metrics: tel.api}).Handler()
+	handler := (&api.Server{Temporal: c, DB: db, Packs: packs, Log: log, Metrics: tel.api, Auth: auth}).Handler()
 	if !withAPI {
 		// A worker serves only its health and metrics.
 		mux := http.NewServeMux()
@@ -217,7 +239,11 @@ func newAPICmd() *cobra.Command {
 				return err
 			}
 			defer c.Close()
-			return serve(cmd.Context(), c, db, tel, addr, true, false, log, nil)
+			auth, err := api.NewAuthenticator(cmd.Context(), authConfigFromEnv())
+			if err != nil {
+				return err
+			}
+			return serve(cmd.Context(), c, db, tel, auth, addr, true, false, log, nil)
 		},
 	}
 	cmd.Flags().StringVar(&addr, "addr", envOr("SECUREBASE_ADDR", ":8080"), "where the API listens")
@@ -236,7 +262,7 @@ func newWorkerCmd() *cobra.Command {
 			}
 			defer c.Close()
 			log.Info("worker running", "task_queue", workflows.TaskQueue)
-			return serve(cmd.Context(), c, db, tel, addr, false, true, log, nil)
+			return serve(cmd.Context(), c, db, tel, nil, addr, false, true, log, nil)
 		},
 	}
 	cmd.Flags().StringVar(&addr, "metrics-addr", envOr("SECUREBASE_METRICS_ADDR", ":9090"), "where the worker serves /healthz, /readyz and /metrics")

@@ -1,0 +1,50 @@
+package policy
+
+import (
+	"os"
+	"strings"
+	"testing"
+)
+
+// Bolton's pack lets a supervisor delegate the supervision tasks; the other
+// packs do not provide for delegation.
+func TestDelegationBlock(t *testing.T) {
+	b, err := os.ReadFile("packs/bolton.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := ReadPack("packs/bolton.yaml", b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := p.Delegation; d == nil || d.Rule != "B-CONF-1" || !d.Allows("personal_supervision") || !d.Allows("case_supervision") || d.Allows("closure") {
+		t.Fatalf("bolton delegation %+v", p.Delegation)
+	}
+	c, err := ReadPack(packName, []byte(cumberland(t)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Delegation != nil || c.Delegation.Allows("personal_supervision") {
+		t.Fatalf("cumberland provides for delegation: %+v", c.Delegation)
+	}
+
+	text := string(b)
+	block := "delegation: {rule: B-CONF-1, tasks: [personal_supervision, case_supervision]}"
+	for _, e := range []struct{ name, new, want string }{
+		{"managerial task", "delegation: {rule: B-CONF-1, tasks: [personal_supervision, closure]}", `"closure" is a managerial task: managerial tasks are never delegated`},
+		{"unknown task", "delegation: {rule: B-CONF-1, tasks: [paperwork]}", `"paperwork" is not a delegable task`},
+		{"no tasks", "delegation: {rule: B-CONF-1, tasks: []}", "tasks: is missing"},
+		{"unknown rule", "delegation: {rule: B-CONF-9, tasks: [case_supervision]}", `"B-CONF-9" is not a rule of this pack`},
+		{"rule not enforced", "delegation: {rule: B-CONF-2, tasks: [case_supervision]}", `the delegation block uses it, so the engine enforces it`},
+	} {
+		t.Run(e.name, func(t *testing.T) {
+			if !strings.Contains(text, block) {
+				t.Fatal("the bolton pack has no delegation block")
+			}
+			_, err := ReadPack("packs/bolton.yaml", []byte(strings.Replace(text, block, e.new, 1)))
+			if err == nil || !strings.Contains(err.Error(), e.want) {
+				t.Fatalf("error %v, want it to contain %q", err, e.want)
+			}
+		})
+	}
+}
