@@ -22,6 +22,8 @@ type Server struct {
 	Packs    *policy.Registry
 	Log      *slog.Logger
 	Metrics  *Metrics // optional: request metrics and /metrics
+	// Auth verifies the bearer token every /api/v1 request must carry.
+	Auth *Authenticator
 	// Wait bounds how long a request waits on a workflow (start, update, query).
 	Wait time.Duration
 }
@@ -39,7 +41,9 @@ func (s *Server) Handler() http.Handler {
 	if s.Metrics != nil {
 		r.GET("/metrics", gin.WrapH(s.Metrics.Handler()))
 	}
-	v1 := r.Group("/api/v1")
+	// Every API call carries a token (401 without one) and is checked
+	// against the route's access rule (403), before anything is read or changed.
+	v1 := r.Group("/api/v1", s.authenticate, s.authorize)
 	v1.POST("/staff", s.handle(s.onboard))
 	v1.GET("/staff/:id", s.handle(s.getStaff))
 	v1.GET("/staff/:id/schedule", s.handle(s.getSchedule))
@@ -59,6 +63,8 @@ func (s *Server) Handler() http.Handler {
 	s.trailRoutes(v1)
 	s.holdRoutes(v1)
 	s.reportRoutes(v1)
+	s.delegationRoutes(v1)
+	s.dashboardRoutes(r) // the browser pages (api/dashboard.go), behind the same login
 	r.NoRoute(func(c *gin.Context) {
 		c.JSON(http.StatusNotFound, ErrorBody{Error: "no such endpoint: " + c.Request.Method + " " + c.Request.URL.Path})
 	})
@@ -74,13 +80,4 @@ func (s *Server) logRequests(c *gin.Context) {
 	if s.Log != nil {
 		s.Log.Info("request", "method", c.Request.Method, "route", c.FullPath(), "status", c.Writer.Status(), "duration", time.Since(start))
 	}
-}
-
-// actor is who is acting. Until tokens arrive it is the X-Actor header; it is
-// never read from a request body.
-func actor(c *gin.Context) string {
-	if a := c.GetHeader("X-Actor"); a != "" {
-		return a
-	}
-	return "anonymous"
 }

@@ -296,9 +296,19 @@ func (s *Server) getSchedule(c *gin.Context) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	ctx, cancel := context.WithTimeout(c.Request.Context(), s.Wait)
+	out, err := s.schedule(c.Request.Context(), st)
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, out, nil
+}
+
+// schedule is a person's schedule: the API's and the dashboard's.
+func (s *Server) schedule(ctx context.Context, st *models.Staff) (*ScheduleResponse, error) {
+	ctx, cancel := context.WithTimeout(ctx, s.Wait)
 	defer cancel()
-	out := ScheduleResponse{StaffID: st.ID, Lifecycles: []workflows.Schedule{}}
+	out := &ScheduleResponse{StaffID: st.ID, Lifecycles: []workflows.Schedule{}}
+	var err error
 	for _, id := range lifecycles(st) {
 		var sched workflows.Schedule
 		err := s.query(ctx, "lifecycle "+id, id, workflows.QuerySchedule, &sched)
@@ -306,15 +316,15 @@ func (s *Server) getSchedule(c *gin.Context) (int, any, error) {
 			continue // not started (an NQSW's personal supervision before the ASYE is passed)
 		}
 		if err != nil {
-			return 0, nil, err
+			return nil, err
 		}
 		sched.WorkflowID = id
 		out.Lifecycles = append(out.Lifecycles, sched)
 	}
 	if out.Records, err = models.ListOpenItems(ctx, s.DB, st.ID, workflows.KindSignOff+":"); err != nil {
-		return 0, nil, err
+		return nil, err
 	}
-	return http.StatusOK, out, nil
+	return out, nil
 }
 
 func (s *Server) listSessions(c *gin.Context) (int, any, error) {
@@ -326,6 +336,7 @@ func (s *Server) listSessions(c *gin.Context) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
+	rows = s.redactSessions(c, st, rows) // redact.go
 	return http.StatusOK, gin.H{"staff_id": st.ID, "sessions": rows}, nil
 }
 

@@ -49,6 +49,14 @@ var migrations = []Migration{
 		return tx.AutoMigrate(ComplianceModels()...)
 	}},
 	{Version: 7, Name: "notification deliveries", Up: migrateOutbox}, // outbox.go
+	{Version: 8, Name: "delegations", Up: func(tx *gorm.DB) error {
+		return tx.AutoMigrate(DelegationModels()...) // delegation.go
+	}},
+	// A month's compliance report for one authority read the whole nation's
+	// month through ix_due_items_due (`securebase bench reads`).
+	{Version: 9, Name: "due items by authority and day", Up: func(tx *gorm.DB) error {
+		return tx.AutoMigrate(&DueItem{}) // adds ix_due_items_authority_due
+	}},
 }
 
 // Migrations returns the migrations this binary knows, oldest first.

@@ -1,0 +1,420 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"net/url"
+	"slices"
+	"sort"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/securebase/securebase/models"
+	"github.com/securebase/securebase/policy"
+	"github.com/securebase/securebase/workflows"
+)
+
+// The data behind each page. Every query starts from the signed-in person.
+
+// me is the signed-in person's staff record; nil when they are not on it
+// (a dev token's subject, an auditor from outside the service).
+func (s *Server) me(ctx context.Context, p Principal) (*models.Staff, error) {
+	st, err := models.GetStaff(ctx, s.DB, p.ID)
+	if errors.Is(err, models.ErrNotFound) {
+		return nil, nil
+	}
+	return st, err
+}
+
+// readRecordText audits a read of a record's text before the page shows it,
+// as GET /records/:id does: a read that cannot be audited is not served.
+func (s *Server) readRecordText(ctx context.Context, p Principal, path string, rec *models.SupervisionRecord) error {
+	err := models.RecordRead(ctx, s.DB, models.Read{Actor: p.ID, Action: "record.read", StaffID: rec.StaffID, Path: path + "#" + rec.ID})
+	if err != nil {
+		return fail(503, "the read could not be audited, so it is not served; try again")
+	}
+	return nil
+}
+
+// recordCard is a record a page offers an action on, with the text read.
+type recordCard struct {
+	models.SupervisionRecord
+	Text      string // the current version's text
+	View      string // the supervisee's view, when disputed
+	RequestID string
+	// Alternative request ids, so two actions on one record never share one.
+	RequestID2 string
+}
+
+// loadRecordCard reads a record's current text and latest dispute.
+func (s *Server) loadRecordCard(ctx context.Context, p Principal, path string, r models.SupervisionRecord) (recordCard, error) {
+	card := recordCard{SupervisionRecord: r, RequestID: newRequestID(), RequestID2: newRequestID()}
+	if r.CurrentVersion == 0 {
+		return card, nil // nothing written yet
+	}
+	if err := s.readRecordText(ctx, p, path, &r); err != nil {
+		return card, err
+	}
+	v, err := models.GetRecord(ctx, s.DB, r.ID)
+	if err != nil {
+		return card, err
+	}
+	for _, ver := range v.Versions {
+		if ver.Version == r.CurrentVersion {
+			card.Text = ver.Text
+		}
+	}
+	if n := len(v.Disputes); n > 0 {
+		card.View = v.Disputes[n-1].View
+	}
+	return card, nil
+}
+
+// superviseeRow is one line of a supervisor's team.
+type superviseeRow struct {
+	models.Staff
+	NextDue    string
+	Overdue    int
+	SessionURL string // where "session held today" is recorded for this lifecycle
+	ASYE       bool   // an ASYE session carries its kind
+	RequestID  string
+}
+
+type caseRow struct {
+	models.Case
+	Overdue int
+}
+
+type supervisorData struct {
+	Me                  *models.Staff
+	Today, WeekEnd      string
+	Supervisees         []superviseeRow
+	Cases               []caseRow
+	DueThisWeek         []models.DueItem
+	Overdue             []models.DueItem
+	ToSign              []recordCard // records awaiting the supervisor: to write, to sign, or disputed
+	AwaitingSupervisees []models.SupervisionRecord
+}
+
+// supervisorPage: my supervisees and my team's cases, what is due this week
+// and overdue among them, and the records awaiting me.
+func (s *Server) supervisorPage(c *gin.Context, p Principal) (any, error) {
+	ctx := c.Request.Context()
+	today := policy.DateOf(time.Now())
+	d := supervisorData{Today: today.String(), WeekEnd: today.AddDays(7).String()}
+	me, err := s.me(ctx, p)
+	if err != nil || me == nil {
+		return d, err
+	}
+	d.Me = me
+	var staff []models.Staff
+	if err := s.DB.WithContext(ctx).Where("supervisor_id = ? AND status = ?", me.ID, "active").Order("name, id").Find(&staff).Error; err != nil {
+		return nil, err
+	}
+	mine := map[string]bool{}
+	teams := []string{me.Team}
+	for _, st := range staff {
+		mine[st.ID] = true
+		if !slices.Contains(teams, st.Team) {
+			teams = append(teams, st.Team)
+		}
+		row := superviseeRow{Staff: st, RequestID: newRequestID()}
+		items, err := models.ListDueForStaff(ctx, s.DB, st.ID)
+		if err != nil {
+			return nil, err
+		}
+		for _, it := range items {
+			switch it.Status {
+			case models.DueStatusOverdue:
+				row.Overdue++
+				fallthrough
+			case models.DueStatusDue:
+				if row.NextDue == "" || it.DueOn < row.NextDue {
+					row.NextDue = it.DueOn
+				}
+			}
+		}
+		row.SessionURL = "/api/v1/staff/" + url.PathEscape(st.ID) + "/supervision/sessions"
+		if st.Role == "nqsw" {
+			row.SessionURL, row.ASYE = "/api/v1/staff/"+url.PathEscape(st.ID)+"/sessions", true
+		}
+		d.Supervisees = append(d.Supervisees, row)
+	}
+
+	var cases []models.Case
+	err = s.DB.WithContext(ctx).
+		Where("status = ? AND ((authority = ? AND team = ?) OR supervisor_id = ?)", models.CaseOpen, me.Authority, me.Team, me.ID).
+		Order("next_due, id").Find(&cases).Error
+	if err != nil {
+		return nil, err
+	}
+	ours := map[string]bool{}
+	for _, cs := range cases {
+		ours[cs.ID] = true
+	}
+
+	// The team lists, narrowed to my supervisees and our cases.
+	for _, team := range teams {
+		items, err := models.ListDueForTeam(ctx, s.DB, team, d.WeekEnd)
+		if err != nil {
+			return nil, err
+		}
+		for _, it := range items {
+			keep := mine[it.StaffID] // a duty of one of my supervisees
+			if it.CaseID != "" {
+				keep = ours[it.CaseID] // a case duty: one of our cases
+			}
+			if !keep {
+				continue
+			}
+			if it.Status == models.DueStatusOverdue {
+				d.Overdue = append(d.Overdue, it)
+			} else {
+				d.DueThisWeek = append(d.DueThisWeek, it)
+			}
+		}
+	}
+	byDue := func(xs []models.DueItem) {
+		sort.SliceStable(xs, func(i, j int) bool { return xs[i].DueOn < xs[j].DueOn })
+	}
+	byDue(d.Overdue)
+	byDue(d.DueThisWeek)
+	// A case's next supervision is its earliest open duty (an allocation
+	// supervision comes before the regular cadence the case row keeps).
+	var caseItems []models.DueItem
+	if len(cases) > 0 {
+		ids := make([]string, len(cases))
+		for i, cs := range cases {
+			ids[i] = cs.ID
+		}
+		err = s.DB.WithContext(ctx).Where("case_id IN ? AND status IN ?", ids, []string{models.DueStatusDue, models.DueStatusOverdue}).Find(&caseItems).Error
+		if err != nil {
+			return nil, err
+		}
+	}
+	for _, cs := range cases {
+		row := caseRow{Case: cs}
+		for _, it := range caseItems {
+			if it.CaseID != cs.ID {
+				continue
+			}
+			if it.Status == models.DueStatusOverdue {
+				row.Overdue++
+			}
+			if row.NextDue == "" || it.DueOn < row.NextDue {
+				row.NextDue = it.DueOn
+			}
+		}
+		d.Cases = append(d.Cases, row)
+	}
+
+	var recs []models.SupervisionRecord
+	err = s.DB.WithContext(ctx).
+		Where("supervisor_id = ? AND status IN ?", me.ID, []string{models.RecordDraft, models.RecordDisputed, models.RecordAwaitingSupervisee}).
+		Order("due_on, id").Find(&recs).Error
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range recs {
+		if r.Status == models.RecordAwaitingSupervisee {
+			d.AwaitingSupervisees = append(d.AwaitingSupervisees, r)
+			continue
+		}
+		card, err := s.loadRecordCard(ctx, p, c.Request.URL.Path, r)
+		if err != nil {
+			return nil, err
+		}
+		d.ToSign = append(d.ToSign, card)
+	}
+	return d, nil
+}
+
+// lifecycleView is one of my lifecycles with the items still to do.
+type lifecycleView struct {
+	workflows.Schedule
+	Open []workflows.Item
+}
+
+type superviseeData struct {
+	Me         *models.Staff
+	Lifecycles []lifecycleView
+	ToSign     []recordCard
+	Other      []models.SupervisionRecord // my records in progress, not mine to act on now
+}
+
+// superviseePage: my schedule, and my records to check and sign or dispute.
+func (s *Server) superviseePage(c *gin.Context, p Principal) (any, error) {
+	ctx := c.Request.Context()
+	var d superviseeData
+	me, err := s.me(ctx, p)
+	if err != nil || me == nil {
+		return d, err
+	}
+	d.Me = me
+	sched, err := s.schedule(ctx, me)
+	if err != nil {
+		return nil, err
+	}
+	for _, l := range sched.Lifecycles {
+		lv := lifecycleView{Schedule: l}
+		for _, it := range l.Items {
+			if it.Status != "met" && len(lv.Open) < 8 {
+				lv.Open = append(lv.Open, it)
+			}
+		}
+		d.Lifecycles = append(d.Lifecycles, lv)
+	}
+	var recs []models.SupervisionRecord
+	err = s.DB.WithContext(ctx).
+		Where("staff_id = ? AND status IN ?", me.ID, []string{models.RecordDraft, models.RecordAwaitingSupervisee, models.RecordDisputed, models.RecordSigned}).
+		Order("due_on, id").Find(&recs).Error
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range recs {
+		if r.Status != models.RecordAwaitingSupervisee {
+			d.Other = append(d.Other, r)
+			continue
+		}
+		card, err := s.loadRecordCard(ctx, p, c.Request.URL.Path, r)
+		if err != nil {
+			return nil, err
+		}
+		d.ToSign = append(d.ToSign, card)
+	}
+	return d, nil
+}
+
+// escalationRow is an escalation still open: its duty is not yet done.
+type escalationRow struct {
+	models.Notification
+	Authority, Team, DueOn, Status string
+}
+
+type seniorData struct {
+	Me          *models.Staff
+	Charts      []complianceChart
+	Escalations []escalationRow
+}
+
+// seniorPage: compliance by team over the last 12 months, and the open
+// escalations, for the senior manager's authority (every authority for a
+// senior manager who is not on the staff record).
+func (s *Server) seniorPage(c *gin.Context, p Principal) (any, error) {
+	ctx := c.Request.Context()
+	var d seniorData
+	me, err := s.me(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	d.Me = me
+	authorities := s.Packs.Authorities()
+	if me != nil {
+		authorities = []string{me.Authority}
+	}
+	today := policy.DateOf(time.Now())
+	for _, a := range authorities {
+		ch, err := s.complianceByTeam(ctx, a, today)
+		if err != nil {
+			return nil, err
+		}
+		if len(ch.Teams) > 0 || me != nil {
+			d.Charts = append(d.Charts, ch)
+		}
+	}
+	if d.Escalations, err = s.openEscalations(ctx, authorities); err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+// openEscalations are the escalation notices whose duty is still due or
+// overdue, oldest first.
+func (s *Server) openEscalations(ctx context.Context, authorities []string) ([]escalationRow, error) {
+	var ns []models.Notification
+	if err := s.DB.WithContext(ctx).Where("kind = ?", "escalation").Order("created_at, id").Find(&ns).Error; err != nil {
+		return nil, err
+	}
+	var wfs []string
+	for _, n := range ns {
+		if !slices.Contains(wfs, n.WorkflowID) {
+			wfs = append(wfs, n.WorkflowID)
+		}
+	}
+	if len(wfs) == 0 {
+		return nil, nil
+	}
+	var items []models.DueItem
+	if err := s.DB.WithContext(ctx).Where("workflow_id IN ?", wfs).Find(&items).Error; err != nil {
+		return nil, err
+	}
+	due := map[[2]string]models.DueItem{}
+	for _, it := range items {
+		due[[2]string{it.WorkflowID, it.Key}] = it
+	}
+	var out []escalationRow
+	for _, n := range ns {
+		it, ok := due[[2]string{n.WorkflowID, n.DueKey}]
+		if !ok || (it.Status != models.DueStatusDue && it.Status != models.DueStatusOverdue) || !slices.Contains(authorities, it.Authority) {
+			continue
+		}
+		out = append(out, escalationRow{Notification: n, Authority: it.Authority, Team: it.Team, DueOn: it.DueOn, Status: it.Status})
+	}
+	return out, nil
+}
+
+type auditorData struct {
+	Subject, ID string // "staff" or "case", and whose
+	Trail       *TrailResponse
+	NotFound    bool
+	JSONURL     string
+	CSVURL      string
+	Problem     string
+}
+
+// auditorPage: a staff id or case id, then its decision trail as a
+// timeline. Reading a trail is audited, as the API's is.
+func (s *Server) auditorPage(c *gin.Context, p Principal) (any, error) {
+	var d auditorData
+	staffID, caseID := c.Query("staff"), c.Query("case")
+	switch {
+	case staffID == "" && caseID == "":
+		return d, nil
+	case staffID != "" && caseID != "":
+		d.Problem = "Give a staff id or a case id, not both."
+		return d, nil
+	case staffID != "":
+		d.Subject, d.ID = trailStaff, staffID
+	default:
+		d.Subject, d.ID = trailCase, caseID
+	}
+	if !trailIDPattern.MatchString(d.ID) {
+		d.Problem = "That is not a " + d.Subject + " id."
+		return d, nil
+	}
+	ctx := c.Request.Context()
+	read := models.Read{Actor: p.ID, Action: "trail.read", Path: c.Request.URL.RequestURI()}
+	base := "/api/v1/trail/staff/"
+	if d.Subject == trailStaff {
+		read.StaffID = d.ID
+	} else {
+		read.CaseID, base = d.ID, "/api/v1/trail/cases/"
+	}
+	if err := models.RecordRead(ctx, s.DB, read); err != nil {
+		return nil, fail(503, "the read could not be audited, so it is not served; try again")
+	}
+	d.JSONURL = base + url.PathEscape(d.ID)
+	d.CSVURL = d.JSONURL + "?format=csv"
+	t, err := s.trail(ctx, d.Subject, d.ID)
+	var he *httpError
+	if errors.As(err, &he) && he.status == 404 {
+		d.NotFound = true
+		return d, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	d.Trail = t
+	return d, nil
+}
