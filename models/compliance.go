@@ -145,9 +145,12 @@ func ComputeCompliance(ctx context.Context, db *gorm.DB, authority, month, asAt 
 	for _, duty := range ComplianceDuties {
 		kinds = append(kinds, duty.Kinds...)
 	}
+	// An item with no rule is listed, not owed: a record's sign-off where the
+	// pack sets no deadline (Plymouth, Bracknell Forest) is dated from its
+	// session and never overdue, so it is no duty to be on time for.
 	var rows []DueItem
 	err = db.WithContext(ctx).
-		Where("authority = ? AND due_on >= ? AND due_on <= ? AND kind IN ?", authority, first, last, kinds).
+		Where("authority = ? AND due_on >= ? AND due_on <= ? AND kind IN ? AND rule_id <> ''", authority, first, last, kinds).
 		Order(`due_on, staff_id, workflow_id, "key", id`).
 		Find(&rows).Error
 	if err != nil {
@@ -194,8 +197,10 @@ func ComputeCompliance(ctx context.Context, db *gorm.DB, authority, month, asAt 
 // are about.
 func supervisorsOf(ctx context.Context, db *gorm.DB, rows []DueItem) (map[string][]SupervisorAssignment, error) {
 	var ids []string
+	seen := map[string]bool{}
 	for _, r := range rows {
-		if r.StaffID != "" && !slices.Contains(ids, r.StaffID) {
+		if r.StaffID != "" && !seen[r.StaffID] {
+			seen[r.StaffID] = true
 			ids = append(ids, r.StaffID)
 		}
 	}

@@ -33,7 +33,7 @@ func seedCompliance(t *testing.T, db *gorm.DB, items []seedItem) {
 	t.Helper()
 	for _, s := range items {
 		row := models.DueItem{WorkflowID: "W:" + s.staff, Key: s.key, Kind: s.kind, StaffID: s.staff, Team: s.team, Authority: s.authority,
-			DueOn: s.due, Status: s.status, CreatedAt: noon(t, s.created), UpdatedAt: noon(t, s.updated)}
+			DueOn: s.due, Status: s.status, RuleID: "R-" + s.kind, CreatedAt: noon(t, s.created), UpdatedAt: noon(t, s.updated)}
 		if s.met != "" {
 			row.MetOn = &s.met
 		}
@@ -93,6 +93,13 @@ func TestComplianceAsAt(t *testing.T) {
 		t.Run(b.Name, func(t *testing.T) {
 			db := b.Open(t)
 			seedCompliance(t, db, marchItems)
+			// A sign-off no rule dates (Plymouth, Bracknell Forest) is listed
+			// from its session, never owed: no record_signoff is counted.
+			unruled := models.DueItem{WorkflowID: "SignOff:sw-2.s1", Key: "signoff", Kind: "record_signoff", StaffID: "sw-2", Team: "north",
+				Authority: "cumberland", DueOn: "2026-03-05", Status: "due", CreatedAt: noon(t, "2026-03-05"), UpdatedAt: noon(t, "2026-03-05")}
+			if err := db.Create(&unruled).Error; err != nil {
+				t.Fatal(err)
+			}
 			for _, tc := range []struct {
 				asAt string
 				want map[string]counts

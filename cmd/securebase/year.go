@@ -1,0 +1,133 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/securebase/securebase/models"
+	"github.com/securebase/securebase/policy"
+	"github.com/securebase/securebase/simulate"
+)
+
+// newBenchYearCmd is `securebase bench year`: a simulated year per
+// authority (package simulate), with the figures and whether the product's
+// compliance matched the simulator's own count.
+func newBenchYearCmd() *cobra.Command {
+	var o simulate.Options
+	var dataDir string
+	cmd := &cobra.Command{
+		Use:   "year",
+		Short: "Run a simulated year of staff and cases under each authority's pack and check the compliance report against an independent count",
+		Long: "year runs every lifecycle (ASYE, personal supervision, case) of N staff and M cases per authority through a whole " +
+			"year in Temporal's time-skipping test environment, with the real activities writing a fresh SQLite database. " +
+			"A seeded simulator holds sessions on time, late or not at all, cancels and rebooks, and lets staff leave, " +
+			"keeping its own count; each month's compliance (the stored monthly report, and recomputed as at the end) is " +
+			"compared with it. It prints figures and exits non-zero if any count differs.",
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if dataDir == "" {
+				d, err := os.MkdirTemp("", "securebase-year-")
+				if err != nil {
+					return err
+				}
+				defer os.RemoveAll(d)
+				dataDir = d
+			}
+			db, err := models.Open("", filepath.Join(dataDir, "year.db"))
+			if err != nil {
+				return err
+			}
+			if err := models.Migrate(db); err != nil {
+				return err
+			}
+			reg, err := policy.Load()
+			if err != nil {
+				return err
+			}
+			out := cmd.OutOrStdout()
+			fmt.Fprintf(out, "simulated year %d: %d staff and %d cases per authority, seed %d, GOMAXPROCS %d\n",
+				yearOr(o.Year), o.Staff, o.Cases, o.Seed, runtime.GOMAXPROCS(0))
+			last := time.Now()
+			o.Progress = func(done, total int) {
+				if done == total || time.Since(last) > 30*time.Second {
+					last = time.Now()
+					fmt.Fprintf(out, "  %d/%d lifecycles run\n", done, total)
+				}
+			}
+			res, err := simulate.Run(cmd.Context(), db, reg, o)
+			if err != nil {
+				return err
+			}
+			printYear(out, res)
+			if !res.Matched() {
+				return fmt.Errorf("the product's compliance differs from the simulator's count")
+			}
+			return nil
+		},
+	}
+	cmd.Flags().IntVar(&o.Staff, "staff", 1000, "staff per authority (one in ten an NQSW on the ASYE)")
+	cmd.Flags().IntVar(&o.Cases, "cases", 10000, "children's cases per authority")
+	cmd.Flags().IntVar(&o.Year, "year", 2027, "the calendar year simulated")
+	cmd.Flags().Uint64Var(&o.Seed, "seed", 1, "the simulator's seed")
+	cmd.Flags().IntVar(&o.Parallel, "parallel", 0, "lifecycles run at once (default 2 × GOMAXPROCS)")
+	cmd.Flags().StringSliceVar(&o.Authorities, "authority", nil, "authorities to simulate (default: every pack)")
+	cmd.Flags().BoolVar(&o.UntimedSignOffs, "untimed-sign-offs", false, "also sign records off for real where the pack sets no deadline (the report then differs: see simulate's package comment)")
+	cmd.Flags().StringVar(&dataDir, "data-dir", "", "where the SQLite database is written (default: a temporary directory, removed)")
+	return cmd
+}
+
+func yearOr(y int) int {
+	if y == 0 {
+		return 2027
+	}
+	return y
+}
+
+func printYear(out io.Writer, r *simulate.Result) {
+	secs := r.Simulate.Seconds()
+	fmt.Fprintf(out, "\nwall time %v (simulate %v, compare %v)\n", r.Total.Round(time.Millisecond), r.Simulate.Round(time.Millisecond), r.Compare.Round(time.Millisecond))
+	fmt.Fprintf(out, "workflows %d lifecycle-years (+%d record sign-offs started), %.1f lifecycle-years/s\n", r.Workflows, r.SignOffs, float64(r.Workflows)/secs)
+	fmt.Fprintf(out, "updates %d, leave signals %d, audit events written %d (%.0f/s), due items %d\n", r.Updates, r.Signals, r.AuditEvents, float64(r.AuditEvents)/secs, r.DueItems)
+	fmt.Fprintf(out, "compliance reports compared %d (12 months × stored as at the 1st of the next + recomputed as at the run's end)\n", r.Reports)
+	for _, a := range r.Authorities {
+		verdict := "matched"
+		if len(a.Mismatches) > 0 {
+			verdict = fmt.Sprintf("DIFFERS in %d places", len(a.Mismatches))
+		}
+		fmt.Fprintf(out, "\n%s (pack %s, %d lifecycles): %s\n", a.Authority, a.Pack, a.Workflows, verdict)
+		for _, d := range a.Duties {
+			if d.Simulator.Due == 0 && d.Shown.Due == 0 {
+				continue
+			}
+			mark := "="
+			if d.Simulator != d.Shown {
+				mark = "≠ simulator " + d.Simulator.String()
+			}
+			fmt.Fprintf(out, "  %-21s %s %s\n", d.Duty, d.Shown, mark)
+		}
+		for i, m := range a.Mismatches {
+			if i == 10 {
+				fmt.Fprintf(out, "  ... and %d more\n", len(a.Mismatches)-10)
+				break
+			}
+			fmt.Fprintf(out, "  differs: %s\n", m)
+		}
+	}
+	for i, e := range r.Errors {
+		if i == 10 {
+			fmt.Fprintf(out, "... and %d more lifecycle errors\n", len(r.Errors)-10)
+			break
+		}
+		fmt.Fprintf(out, "lifecycle error: %v\n", e)
+	}
+	verdict := "MATCHED: every month's compliance equals the simulator's count"
+	if !r.Matched() {
+		verdict = "DIFFERS"
+	}
+	fmt.Fprintf(out, "\n%s\n", verdict)
+}

@@ -1,0 +1,231 @@
+package simulate
+
+import (
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+
+	"github.com/securebase/securebase/policy"
+	"github.com/securebase/securebase/workflows"
+)
+
+// Report duty names (models.ComplianceDuties) the simulated lifecycles owe.
+const (
+	dutyASYE     = "asye_session"
+	dutyPersonal = "personal_supervision"
+	dutyCase     = "case_supervision"
+	dutyRebook   = "rebooking"
+)
+
+// window is the stretch of the simulated run: lifecycles start on or after
+// First, and nothing is done after Last (the run ends that evening).
+type window struct{ First, Last policy.Date }
+
+// nextDueIs checks an update's answer names the next due day the simulator
+// reckoned from the pack; field is the JSON name of the answer's next due day.
+func nextDueIs(field string, want policy.Date) func([]byte) error {
+	return func(raw []byte) error {
+		var got map[string]any
+		if err := json.Unmarshal(raw, &got); err != nil {
+			return err
+		}
+		if got[field] != want.String() {
+			return fmt.Errorf("%s is %v, the simulator reckoned %s", field, got[field], want)
+		}
+		return nil
+	}
+}
+
+// closeOpen marks every entry not met by the leave day as closed that day.
+func closeOpen(entries []*entry, leave policy.Date) {
+	if leave.IsZero() {
+		return
+	}
+	for _, e := range entries {
+		if e.Met.IsZero() {
+			e.Closed = leave
+		}
+	}
+}
+
+// canAct reports whether the simulator may act on day: within the run and
+// before the person leaves (the leave signal comes at noon on the leave day).
+func canAct(day policy.Date, w window, leave policy.Date) bool {
+	return !day.After(w.Last) && (leave.IsZero() || day.Before(leave))
+}
+
+// planSupervision is a supervisee's personal supervision for the run:
+// sessions at the pack's cadence for their role, some late, some
+// cancelled (and rebooked) where the pack sets a rebooking limit, a lapse
+// now and then, and perhaps a leaving day.
+func planSupervision(r *rand.Rand, b behaviour, pack *policy.Pack, p workflows.Person, w window, leave policy.Date, signOffs bool) *plan {
+	in := workflows.NewSupervisionInput(p, pack, "hr-sim")
+	id := workflows.ID(workflows.KindSupervision, p.StaffID)
+	pl := &plan{ID: id, Workflow: workflows.SupervisionWorkflow, Input: in, Start: p.Start, SignOffs: signOffs}
+	c, cal := in.Cadence, pack.Calendar()
+	minutes := 90
+	if sl := in.SessionMinutes; sl != nil && sl.Min > minutes {
+		minutes = sl.Min
+	}
+	if c.Timed() {
+		every, _ := c.IntervalOn(p.Start, p.Start, policy.Date{}, cal)
+		due, created, last := every.AddTo(p.Start, cal), p.Start, p.Start
+		for n := 1; ; n++ {
+			session := &entry{Workflow: id, Duty: dutyPersonal, Due: due, Created: created}
+			pl.Entries = append(pl.Entries, session)
+			held, lapse := b.heldFor(r, due, last)
+			var rebook *entry
+			if in.RebookWithin != nil && r.Float64() < b.Cancel {
+				// A session booked a few days ahead, cancelled the next day:
+				// the pack's rebooking limit runs from the cancellation.
+				bookOn := last.AddDays(1)
+				if d := due.AddDays(-14); d.After(bookOn) {
+					bookOn = d
+				}
+				booked, cancelOn := bookOn.AddDays(3), bookOn.AddDays(1)
+				if canAct(cancelOn, w, leave) {
+					pl.Actions = append(pl.Actions,
+						action{Day: bookOn, Hour: 9, Update: workflows.UpdateBookSupervision, Arg: workflows.BookingInput{
+							RequestID: key("book-", n), Dates: []policy.Date{booked}, Actor: p.SupervisorID}},
+						action{Day: cancelOn, Hour: 10, Update: workflows.UpdateCancelSupervision, Arg: workflows.CancellationInput{
+							RequestID: key("cancel-", n), BookedOn: booked, CancelledBy: p.StaffID, Reason: "sickness", Actor: p.SupervisorID}},
+					)
+					rebook = &entry{Workflow: id, Duty: dutyRebook, Due: in.RebookWithin.Period.AddTo(cancelOn, cal), Created: cancelOn}
+					pl.Entries = append(pl.Entries, rebook)
+					if !lapse && !held.After(cancelOn) {
+						held = cancelOn.AddDays(1)
+					}
+				}
+			}
+			if lapse || !canAct(held, w, leave) {
+				break
+			}
+			every, _ := c.IntervalOn(p.Start, held, policy.Date{}, cal)
+			next := every.AddTo(held, cal)
+			pl.Actions = append(pl.Actions, action{Day: held, Hour: 14, Update: workflows.UpdateRecordSupervision,
+				Arg: workflows.SupervisionSessionInput{
+					RequestID: key("session-", n), HeldOn: held, DurationMinutes: minutes, SupervisorID: p.SupervisorID, Actor: p.SupervisorID,
+				},
+				Expect: nextDueIs("next_due", next)})
+			session.Met = held
+			if rebook != nil {
+				rebook.Met = held // the session held after the cancellation is the rebooked one
+			}
+			pl.signRecord(r, b, pack, p, key("session-", n), held, next, w, leave)
+			due, created, last = next, held, held
+		}
+	}
+	pl.leaves(leave, w)
+	return pl
+}
+
+// planASYE is a newly qualified social worker's programme for the run:
+// sessions at the phase cadence, the milestone reviews that fall due, some
+// late, some never held.
+func planASYE(r *rand.Rand, b behaviour, pack *policy.Pack, p workflows.Person, w window, leave policy.Date, signOffs bool) *plan {
+	rules, cal := pack.ASYE, pack.Calendar()
+	in := workflows.ASYEInput{
+		StaffID: p.StaffID, Name: p.Name, Authority: p.Authority, Team: p.Team, SupervisorID: p.SupervisorID, ManagerID: p.ManagerID,
+		Start: p.Start, Pack: pack.Ref(), Rules: rules, ClosureDays: pack.ClosureDays, Actor: "hr-sim",
+		SignOff: pack.SignOff, StandingEscalation: pack.Escalation,
+	}
+	id := workflows.ID(workflows.KindASYE, p.StaffID)
+	// The ASYE starts a record's sign-off only where the pack sets one.
+	pl := &plan{ID: id, Workflow: workflows.ASYEWorkflow, Input: in, Start: p.Start, SignOffs: signOffs && pack.SignOff != nil}
+	minutes := max(rules.MinSessionMinutes, 90)
+	due, created, last := rules.NextDue(p.Start, p.Start, cal), p.Start, p.Start
+	for n := 1; ; n++ {
+		session := &entry{Workflow: id, Duty: dutyASYE, Due: due, Created: created}
+		pl.Entries = append(pl.Entries, session)
+		held, lapse := b.heldFor(r, due, last)
+		if lapse || !canAct(held, w, leave) {
+			break
+		}
+		next := rules.NextDue(p.Start, held, cal)
+		pl.Actions = append(pl.Actions, action{Day: held, Hour: 14, Update: workflows.UpdateRecordSession,
+			Arg: workflows.SessionInput{
+				RequestID: key("session-", n), HeldOn: held, DurationMinutes: minutes, SupervisorID: p.SupervisorID, Kind: "individual", Actor: p.SupervisorID,
+			},
+			Expect: nextDueIs("next_due", next)})
+		session.Met = held
+		pl.signRecord(r, b, pack, p, key("session-", n), held, next, w, leave)
+		due, created, last = next, held, held
+	}
+	for _, rv := range rules.ReviewDates(p.Start, cal) {
+		review := &entry{Workflow: id, Duty: dutyASYE, Due: rv.Due, Created: p.Start}
+		pl.Entries = append(pl.Entries, review)
+		if r.Float64() < b.ReviewMissed {
+			continue
+		}
+		held, _ := behaviour{Late: b.Late, MaxLateDays: b.MaxLateDays}.heldFor(r, rv.Due, p.Start)
+		if !canAct(held, w, leave) {
+			continue
+		}
+		pl.Actions = append(pl.Actions, action{Day: held, Hour: 16, Update: workflows.UpdateRecordReview,
+			Arg: workflows.ReviewInput{RequestID: "review-" + rv.Name, Name: rv.Name, HeldOn: held, Actor: p.SupervisorID}})
+		review.Met = held
+	}
+	pl.leaves(leave, w)
+	return pl
+}
+
+// planCase is a child's case for the run: the allocation supervision where
+// the pack asks for one (it is also the case's first supervision), then
+// case supervision at the category's cadence, some late, a lapse now and then.
+func planCase(r *rand.Rand, b behaviour, pack *policy.Pack, c caseSpec, w window) *plan {
+	cs := pack.CaseSupervision
+	in := workflows.CaseInput{
+		CaseID: c.ID, RequestID: "allocate-" + c.ID, Authority: pack.Authority, Team: c.Team, Category: c.Category,
+		WorkerID: c.WorkerID, SupervisorID: c.SupervisorID, ManagerID: c.ManagerID, AllocatedOn: c.AllocatedOn,
+		Pack: pack.Ref(), Rules: *cs, Escalation: pack.Escalation, ClosureDays: pack.ClosureDays, Actor: c.SupervisorID,
+	}
+	id := workflows.ID(workflows.KindCase, c.ID)
+	pl := &plan{ID: id, Workflow: workflows.CaseWorkflow, Input: in, Start: c.AllocatedOn}
+	cad, _ := cs.Cadence(c.Category)
+	cal := pack.Calendar()
+	var alloc, next *entry
+	if cs.OnAllocation != nil {
+		alloc = &entry{Workflow: id, Duty: dutyCase, Due: c.AllocatedOn, Created: c.AllocatedOn}
+		pl.Entries = append(pl.Entries, alloc)
+	}
+	if cad.Timed() {
+		next = &entry{Workflow: id, Duty: dutyCase, Due: cad.Every.AddTo(c.AllocatedOn, cal), Created: c.AllocatedOn}
+		pl.Entries = append(pl.Entries, next)
+	}
+	last := c.AllocatedOn.AddDays(-1)
+	for n := 1; alloc != nil || next != nil; n++ {
+		kind, due := "case", policy.Date{}
+		if alloc != nil {
+			kind, due = "allocation", alloc.Due
+		} else {
+			due = next.Due
+		}
+		held, lapse := b.heldFor(r, due, last)
+		if lapse || !canAct(held, w, policy.Date{}) {
+			break
+		}
+		arg := workflows.CaseSupervisionInput{RequestID: key("supervision-", n), Kind: kind, HeldOn: held, SupervisorID: c.SupervisorID, Actor: c.SupervisorID}
+		if kind == "allocation" {
+			arg.Plan = "allocation plan agreed"
+			alloc.Met, alloc = held, nil
+		}
+		act := action{Day: held, Hour: 15, Update: workflows.UpdateCaseSupervision, Arg: arg}
+		// Any supervision that counts meets the case supervision due and
+		// sets the next from the day held.
+		if next != nil {
+			next.Met = held
+			next = &entry{Workflow: id, Duty: dutyCase, Due: cad.Every.AddTo(held, cal), Created: held}
+			pl.Entries = append(pl.Entries, next)
+			act.Expect = nextDueIs("next_due", next.Due)
+		}
+		pl.Actions = append(pl.Actions, act)
+		last = held
+	}
+	return pl
+}
+
+// caseSpec is one simulated child's case.
+type caseSpec struct {
+	ID, Team, Category, WorkerID, SupervisorID, ManagerID string
+	AllocatedOn                                           policy.Date
+}

@@ -1,0 +1,51 @@
+package simulate
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+
+	"github.com/securebase/securebase/models"
+	"github.com/securebase/securebase/policy"
+)
+
+// A small year under every authority's pack: the compliance the product
+// reports, stored monthly and recomputed as at the end, matches the
+// simulator's own count of what it did, duty by duty, month by month. The
+// records' sign-offs run for real where no deadline is set too: they are
+// listed, never owed, and must not be counted.
+func TestSimulatedYearMatchesIndependentCount(t *testing.T) {
+	db, err := models.Open("", filepath.Join(t.TempDir(), "year.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := models.Migrate(db); err != nil {
+		t.Fatal(err)
+	}
+	reg, err := policy.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := Run(context.Background(), db, reg, Options{Staff: 10, Cases: 40, Seed: 7, UntimedSignOffs: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range res.Errors {
+		t.Error(e)
+	}
+	decided := 0
+	for _, a := range res.Authorities {
+		for _, m := range a.Mismatches {
+			t.Errorf("%s: %s", a.Authority, m)
+		}
+		for _, d := range a.Duties {
+			t.Logf("%s %s: %s", a.Authority, d.Duty, d.Shown)
+			decided += d.Simulator.OnTime + d.Simulator.Late + d.Simulator.Missed
+		}
+	}
+	// The run must have exercised something worth comparing.
+	if len(res.Authorities) != 5 || decided < 400 || res.Reports != 5*24 {
+		t.Errorf("ran %d authorities, %d decided items, %d reports: too little to compare", len(res.Authorities), decided, res.Reports)
+	}
+	t.Logf("%d workflows, %d updates, %d audit events in %v", res.Workflows, res.Updates, res.AuditEvents, res.Total)
+}
