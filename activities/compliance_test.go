@@ -22,9 +22,9 @@ func TestStoreComplianceReport(t *testing.T) {
 			db := b.Open(t)
 			met := "2026-03-09"
 			for _, it := range []models.DueItem{
-				{WorkflowID: "ASYE:nq-1", Key: "session:1", Kind: "asye_session", StaffID: "nq-1", Team: "north", Authority: "cumberland", DueOn: "2026-03-10", Status: "met", MetOn: &met},
-				{WorkflowID: "ASYE:nq-1", Key: "session:2", Kind: "asye_session", StaffID: "nq-1", Team: "north", Authority: "cumberland", DueOn: "2026-03-17", Status: "overdue"},
-				{WorkflowID: "Supervision:sw-1", Key: "session:1", Kind: "supervision_session", StaffID: "sw-1", Team: "north", Authority: "cumberland", DueOn: "2026-03-31", Status: "due"},
+				{WorkflowID: "ASYE:nq-1", Key: "session:1", Kind: "asye_session", StaffID: "nq-1", Team: "north", Authority: "cumberland", DueOn: "2026-03-10", Status: "met", MetOn: &met, RuleID: "C-ASYE-2"},
+				{WorkflowID: "ASYE:nq-1", Key: "session:2", Kind: "asye_session", StaffID: "nq-1", Team: "north", Authority: "cumberland", DueOn: "2026-03-17", Status: "overdue", RuleID: "C-ASYE-2"},
+				{WorkflowID: "Supervision:sw-1", Key: "session:1", Kind: "supervision_session", StaffID: "sw-1", Team: "north", Authority: "cumberland", DueOn: "2026-03-31", Status: "due", RuleID: "C-PS-1"},
 			} {
 				it.CreatedAt = time.Date(2026, time.March, 1, 12, 0, 0, 0, time.UTC) // recorded before the report's day
 				it.UpdatedAt = it.CreatedAt
