@@ -209,25 +209,37 @@ func (s *Server) supervisorPage(c *gin.Context, p Principal) (any, error) {
 		d.Cases = append(d.Cases, row)
 	}
 
+	d.ToSign, d.AwaitingSupervisees, err = s.recordCards(c, p, "supervisor_id",
+		[]string{models.RecordDraft, models.RecordDisputed}, []string{models.RecordAwaitingSupervisee})
+	return d, err
+}
+
+// recordCards reads the records whose column (supervisor_id or staff_id) is
+// me: those in a status that is mine to act on as cards with their text,
+// those in a status that waits on the other party as rows.
+func (s *Server) recordCards(c *gin.Context, p Principal, column string, mine, waiting []string) ([]recordCard, []models.SupervisionRecord, error) {
+	ctx := c.Request.Context()
 	var recs []models.SupervisionRecord
-	err = s.DB.WithContext(ctx).
-		Where("supervisor_id = ? AND status IN ?", me.ID, []string{models.RecordDraft, models.RecordDisputed, models.RecordAwaitingSupervisee}).
+	err := s.DB.WithContext(ctx).
+		Where(column+" = ? AND status IN ?", p.ID, append(slices.Clone(mine), waiting...)).
 		Order("due_on, id").Find(&recs).Error
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
+	var cards []recordCard
+	var others []models.SupervisionRecord
 	for _, r := range recs {
-		if r.Status == models.RecordAwaitingSupervisee {
-			d.AwaitingSupervisees = append(d.AwaitingSupervisees, r)
+		if !slices.Contains(mine, r.Status) {
+			others = append(others, r)
 			continue
 		}
 		card, err := s.loadRecordCard(ctx, p, c.Request.URL.Path, r)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		d.ToSign = append(d.ToSign, card)
+		cards = append(cards, card)
 	}
-	return d, nil
+	return cards, others, nil
 }
 
 // lifecycleView is one of my lifecycles with the items still to do.
@@ -265,25 +277,9 @@ func (s *Server) superviseePage(c *gin.Context, p Principal) (any, error) {
 		}
 		d.Lifecycles = append(d.Lifecycles, lv)
 	}
-	var recs []models.SupervisionRecord
-	err = s.DB.WithContext(ctx).
-		Where("staff_id = ? AND status IN ?", me.ID, []string{models.RecordDraft, models.RecordAwaitingSupervisee, models.RecordDisputed, models.RecordSigned}).
-		Order("due_on, id").Find(&recs).Error
-	if err != nil {
-		return nil, err
-	}
-	for _, r := range recs {
-		if r.Status != models.RecordAwaitingSupervisee {
-			d.Other = append(d.Other, r)
-			continue
-		}
-		card, err := s.loadRecordCard(ctx, p, c.Request.URL.Path, r)
-		if err != nil {
-			return nil, err
-		}
-		d.ToSign = append(d.ToSign, card)
-	}
-	return d, nil
+	d.ToSign, d.Other, err = s.recordCards(c, p, "staff_id",
+		[]string{models.RecordAwaitingSupervisee}, []string{models.RecordDraft, models.RecordDisputed, models.RecordSigned})
+	return d, err
 }
 
 // escalationRow is an escalation still open: its duty is not yet done.
