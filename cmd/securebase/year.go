@@ -76,7 +76,7 @@ func newBenchYearCmd() *cobra.Command {
 	cmd.Flags().Uint64Var(&o.Seed, "seed", 1, "the simulator's seed")
 	cmd.Flags().IntVar(&o.Parallel, "parallel", 0, "lifecycles run at once (default 2 × GOMAXPROCS)")
 	cmd.Flags().StringSliceVar(&o.Authorities, "authority", nil, "authorities to simulate (default: every pack)")
-	cmd.Flags().BoolVar(&o.UntimedSignOffs, "untimed-sign-offs", false, "also sign records off for real where the pack sets no deadline (the report then differs: see simulate's package comment)")
+	cmd.Flags().BoolVar(&o.UntimedSignOffs, "untimed-sign-offs", false, "also sign records off for real where the pack sets no deadline (they are listed, never owed: neither side counts them)")
 	cmd.Flags().StringVar(&dataDir, "data-dir", "", "where the SQLite database is written (default: a temporary directory, removed)")
 	return cmd
 }
