@@ -284,7 +284,7 @@ func TestDueItemUpsert(t *testing.T) {
 				{Recipient: "mgr-1", RecipientRole: "supervisor", Kind: "overdue", Subject: "Session overdue", DueKey: "session:2"},
 			}}
 		record(t, db, overdue)
-		teamDue, err := models.ListDueForTeam(ctx, db, "north", "2025-01-31")
+		teamDue, err := models.ListDueForTeam(ctx, db, "", "north", "2025-01-31")
 		if err != nil || len(teamDue) != 1 || teamDue[0].Key != "session:2" || teamDue[0].Status != "overdue" {
 			t.Fatalf("ListDueForTeam after overdue = %+v, %v", teamDue, err)
 		}
@@ -312,7 +312,7 @@ func TestDueItemUpsert(t *testing.T) {
 		if due[0].MetOn == nil || *due[0].MetOn != "2025-01-15" || due[0].Team != "north" {
 			t.Errorf("met item = %+v", due[0])
 		}
-		teamDue, _ = models.ListDueForTeam(ctx, db, "north", "2025-01-31")
+		teamDue, _ = models.ListDueForTeam(ctx, db, "", "north", "2025-01-31")
 		if len(teamDue) != 1 || teamDue[0].Key != "session:3" {
 			t.Errorf("ListDueForTeam after met = %+v", teamDue)
 		}

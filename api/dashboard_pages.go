@@ -156,7 +156,7 @@ func (s *Server) supervisorPage(c *gin.Context, p Principal) (any, error) {
 
 	// The team lists, narrowed to my supervisees and our cases.
 	for _, team := range teams {
-		items, err := models.ListDueForTeam(ctx, s.DB, team, d.WeekEnd)
+		items, err := models.ListDueForTeam(ctx, s.DB, me.Authority, team, d.WeekEnd)
 		if err != nil {
 			return nil, err
 		}

@@ -210,18 +210,36 @@ func (s *Server) recordLeaver(c *gin.Context) (int, any, error) {
 // within reads "14d" or "2w": how far ahead a due list looks.
 var withinPattern = regexp.MustCompile(`^([1-9][0-9]{0,2})([dw])$`)
 
-func (s *Server) team(c *gin.Context) (string, error) {
-	team := c.Param("team")
+// team is the team a list is about: the path's team within one authority
+// (?authority=), since a team's name is unique only within its authority.
+// Auditors, senior managers and admins may leave the authority out (the
+// name in every authority); anyone else sees their own authority's team.
+func (s *Server) team(c *gin.Context) (authority, team string, err error) {
+	team, authority = c.Param("team"), c.Query("authority")
 	if !idPattern.MatchString(team) {
-		return "", badRequest("team", "is not a valid team id")
+		return "", "", badRequest("team", "is not a valid team id")
 	}
-	return team, nil
+	if authority != "" && !slices.Contains(s.Packs.Authorities(), authority) {
+		return "", "", badRequest("authority", fmt.Sprintf("%q is not one of %v", authority, s.Packs.Authorities()))
+	}
+	if p := principal(c); !p.Has(RoleAuditor, RoleSeniorManager, RoleAdmin) {
+		me, err := models.GetStaff(c.Request.Context(), s.DB, p.ID)
+		if err != nil {
+			return "", "", err
+		}
+		if authority != "" && authority != me.Authority {
+			return "", "", fail(http.StatusForbidden, "not allowed: a supervisor sees their own authority's teams",
+				Problem{Field: "authority", Problem: fmt.Sprintf("%s is not your authority (%s)", authority, me.Authority)})
+		}
+		authority = me.Authority
+	}
+	return authority, team, nil
 }
 
 // teamDue lists a team's items due within the window, and everything
 // already overdue, soonest first: a manager's week ahead.
 func (s *Server) teamDue(c *gin.Context) (int, any, error) {
-	team, err := s.team(c)
+	authority, team, err := s.team(c)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -235,21 +253,21 @@ func (s *Server) teamDue(c *gin.Context) (int, any, error) {
 		n *= 7
 	}
 	until := policy.DateOf(time.Now()).AddDays(n)
-	items, err := models.ListDueForTeam(c.Request.Context(), s.DB, team, until.String())
+	items, err := models.ListDueForTeam(c.Request.Context(), s.DB, authority, team, until.String())
 	if err != nil {
 		return 0, nil, err
 	}
-	return http.StatusOK, gin.H{"team": team, "until": until, "items": items}, nil
+	return http.StatusOK, gin.H{"authority": authority, "team": team, "until": until, "items": items}, nil
 }
 
 func (s *Server) teamOverdue(c *gin.Context) (int, any, error) {
-	team, err := s.team(c)
+	authority, team, err := s.team(c)
 	if err != nil {
 		return 0, nil, err
 	}
-	items, err := models.ListOverdueForTeam(c.Request.Context(), s.DB, team)
+	items, err := models.ListOverdueForTeam(c.Request.Context(), s.DB, authority, team)
 	if err != nil {
 		return 0, nil, err
 	}
-	return http.StatusOK, gin.H{"team": team, "items": items}, nil
+	return http.StatusOK, gin.H{"authority": authority, "team": team, "items": items}, nil
 }

@@ -162,13 +162,15 @@ func TestReadHelpers(t *testing.T) {
 
 		// Due items, inserted out of order.
 		for _, d := range []models.DueItem{
-			{WorkflowID: "ASYE:emp-1", Key: "session:3", StaffID: "emp-1", Team: "north", DueOn: "2025-02-03", Status: "due"},
-			{WorkflowID: "ASYE:emp-1", Key: "session:1", StaffID: "emp-1", Team: "north", DueOn: "2025-01-13", Status: "met", MetOn: ptr("2025-01-10")},
-			{WorkflowID: "ASYE:emp-1", Key: "session:2", StaffID: "emp-1", Team: "north", DueOn: "2025-01-20", Status: "overdue"},
-			{WorkflowID: "ASYE:emp-1", Key: "review:3-month", StaffID: "emp-1", Team: "north", DueOn: "2025-04-06", Status: "due"},
-			{WorkflowID: "ASYE:emp-2", Key: "session:1", StaffID: "emp-2", Team: "north", DueOn: "2025-01-20", Status: "due"},
-			{WorkflowID: "ASYE:emp-2", Key: "session:0", StaffID: "emp-2", Team: "north", DueOn: "2025-01-01", Status: "closed"},
+			{WorkflowID: "ASYE:emp-1", Key: "session:3", StaffID: "emp-1", Team: "north", Authority: "cumberland", DueOn: "2025-02-03", Status: "due"},
+			{WorkflowID: "ASYE:emp-1", Key: "session:1", StaffID: "emp-1", Team: "north", Authority: "cumberland", DueOn: "2025-01-13", Status: "met", MetOn: ptr("2025-01-10")},
+			{WorkflowID: "ASYE:emp-1", Key: "session:2", StaffID: "emp-1", Team: "north", Authority: "cumberland", DueOn: "2025-01-20", Status: "overdue"},
+			{WorkflowID: "ASYE:emp-1", Key: "review:3-month", StaffID: "emp-1", Team: "north", Authority: "cumberland", DueOn: "2025-04-06", Status: "due"},
+			{WorkflowID: "ASYE:emp-2", Key: "session:1", StaffID: "emp-2", Team: "north", Authority: "cumberland", DueOn: "2025-01-20", Status: "due"},
+			{WorkflowID: "ASYE:emp-2", Key: "session:0", StaffID: "emp-2", Team: "north", Authority: "cumberland", DueOn: "2025-01-01", Status: "closed"},
 			{WorkflowID: "ASYE:emp-3", Key: "session:1", StaffID: "emp-3", Team: "south", DueOn: "2025-01-14", Status: "due"},
+			// Another authority's team of the same name.
+			{WorkflowID: "ASYE:emp-4", Key: "session:1", StaffID: "emp-4", Team: "north", Authority: "surrey", DueOn: "2025-01-15", Status: "overdue"},
 		} {
 			mustCreate(&d)
 		}
@@ -179,14 +181,24 @@ func TestReadHelpers(t *testing.T) {
 		if got, want := keys(staffDue), "session:1 session:2 session:3 review:3-month"; got != want {
 			t.Errorf("ListDueForStaff = %s, want %s", got, want)
 		}
-		teamDue, err := models.ListDueForTeam(ctx, db, "north", "2025-02-03") // inclusive
+		teamDue, err := models.ListDueForTeam(ctx, db, "cumberland", "north", "2025-02-03") // inclusive
 		if err != nil {
 			t.Fatal(err)
 		}
 		if got, want := staffKeys(teamDue), "emp-1/session:2 emp-2/session:1 emp-1/session:3"; got != want {
 			t.Errorf("ListDueForTeam = %s, want %s", got, want)
 		}
-		if _, err := models.ListDueForTeam(ctx, db, "north", "3 Feb"); err == nil {
+		everywhere, err := models.ListDueForTeam(ctx, db, "", "north", "2025-02-03")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, want := staffKeys(everywhere), "emp-4/session:1 emp-1/session:2 emp-2/session:1 emp-1/session:3"; got != want {
+			t.Errorf("ListDueForTeam in every authority = %s, want %s", got, want)
+		}
+		if over, err := models.ListOverdueForTeam(ctx, db, "surrey", "north"); err != nil || staffKeys(over) != "emp-4/session:1" {
+			t.Errorf("ListOverdueForTeam(surrey, north) = %s %v, want only Surrey's", staffKeys(over), err)
+		}
+		if _, err := models.ListDueForTeam(ctx, db, "cumberland", "north", "3 Feb"); err == nil {
 			t.Error("ListDueForTeam accepted a bad date")
 		}
 

@@ -45,13 +45,14 @@ func ListDueForStaff(ctx context.Context, db *gorm.DB, staffID string) ([]DueIte
 
 // ListDueForTeam returns a team's outstanding items (due or overdue) falling
 // due on or before until (YYYY-MM-DD), soonest first. Overdue items are
-// always in the past, so "until" also catches everything already late.
-func ListDueForTeam(ctx context.Context, db *gorm.DB, team, until string) ([]DueItem, error) {
+// always in the past, so "until" also catches everything already late. A
+// team's name is unique within its authority ("" for the name in every one).
+func ListDueForTeam(ctx context.Context, db *gorm.DB, authority, team, until string) ([]DueItem, error) {
 	if _, err := time.Parse(DateLayout, until); err != nil {
 		return nil, fmt.Errorf("until %q is not a date in the form YYYY-MM-DD", until)
 	}
 	var items []DueItem
-	err := db.WithContext(ctx).
+	err := inAuthority(db.WithContext(ctx), authority).
 		Where("team = ? AND due_on <= ? AND status IN ?", team, until, []string{DueStatusDue, DueStatusOverdue}).
 		Order(`due_on, staff_id, workflow_id, "key", id`).
 		Find(&items).Error
@@ -141,4 +142,12 @@ func ListSupervisorAssignments(ctx context.Context, db *gorm.DB, staffID string)
 		return nil, fmt.Errorf("list supervisor assignments for staff %q: %w", staffID, err)
 	}
 	return as, nil
+}
+
+// inAuthority narrows a query to one authority's rows ("" for every one).
+func inAuthority(q *gorm.DB, authority string) *gorm.DB {
+	if authority == "" {
+		return q
+	}
+	return q.Where("authority = ?", authority)
 }

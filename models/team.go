@@ -7,10 +7,11 @@ import (
 	"gorm.io/gorm"
 )
 
-// ListOverdueForTeam returns a team's overdue items, longest overdue first.
-func ListOverdueForTeam(ctx context.Context, db *gorm.DB, team string) ([]DueItem, error) {
+// ListOverdueForTeam returns a team's overdue items (in one authority, or
+// "" for every one), longest overdue first.
+func ListOverdueForTeam(ctx context.Context, db *gorm.DB, authority, team string) ([]DueItem, error) {
 	var items []DueItem
-	err := db.WithContext(ctx).
+	err := inAuthority(db.WithContext(ctx), authority).
 		Where("team = ? AND status = ?", team, DueStatusOverdue).
 		Order(`due_on, staff_id, workflow_id, "key", id`).
 		Find(&items).Error

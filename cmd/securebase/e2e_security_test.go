@@ -168,6 +168,8 @@ func TestEndToEndSecurity(t *testing.T) {
 	south.onboard("sw-2", "social_worker", "tm-2", start)
 	sys.team("cumberland", "west").onboard("c-hos", "senior_manager", "", start)
 	sys.team("cumberland", "west").onboard("c-sw", "social_worker", "c-hos", start)
+	// Another authority has a team called north too.
+	sys.team("cumberland", "north").onboard("c-sw2", "social_worker", "c-hos", start)
 
 	const (
 		sup = api.RoleSupervisor
@@ -187,6 +189,32 @@ func TestEndToEndSecurity(t *testing.T) {
 			return code == 200
 		})
 	}
+	// A team's name is unique only within its authority: tm-1's north list
+	// is Bolton's; Cumberland's north is not theirs to read. An auditor
+	// names the authority, or sees the name in every one.
+	authorities := func(c *caller, path string) map[string]int {
+		out := c.expect("GET", path, nil, 200, "")
+		n := map[string]int{}
+		for _, it := range out["items"].([]any) {
+			n[it.(map[string]any)["authority"].(string)]++
+		}
+		return n
+	}
+	eventually(t, "Cumberland's north team's items", func() bool {
+		return authorities(auditor, "/api/v1/teams/north/due?within=60d&authority=cumberland")["cumberland"] > 0
+	})
+	if n := authorities(tm1, "/api/v1/teams/north/due?within=60d"); n["cumberland"] != 0 || n["bolton"] == 0 {
+		t.Fatalf("tm-1's north list by authority %v: want Bolton's only", n)
+	}
+	tm1.expect("GET", "/api/v1/teams/north/due?within=60d&authority=cumberland", nil, 403, "authority")
+	if n := authorities(auditor, "/api/v1/teams/north/due?within=60d"); n["cumberland"] == 0 || n["bolton"] == 0 {
+		t.Fatalf("the auditor's north list in every authority %v: want both", n)
+	}
+	if n := authorities(auditor, "/api/v1/teams/north/due?within=60d&authority=bolton"); n["cumberland"] != 0 {
+		t.Fatalf("the auditor's north list in Bolton %v: want Bolton's only", n)
+	}
+	auditor.expect("GET", "/api/v1/teams/north/due?authority=atlantis", nil, 400, "authority")
+
 	alloc := func(id, team, worker string) map[string]any {
 		return map[string]any{"case_id": id, "authority": "bolton", "team": team, "category": "all_cases", "worker_id": worker, "allocated_on": today.String()}
 	}
