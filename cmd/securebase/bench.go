@@ -54,14 +54,11 @@ func newBenchCmd() *cobra.Command {
 			"else SQLite), then times N onboardings through the API against N starts of a trivial workflow, and N " +
 			"recorded sessions against N updates of a trivial workflow. It prints figures, not a verdict.",
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if dataDir == "" {
-				d, err := os.MkdirTemp("", "securebase-bench-")
-				if err != nil {
-					return err
-				}
-				defer os.RemoveAll(d)
-				dataDir = d
+			cleanup, err := orTempDir(&dataDir, "securebase-bench-")
+			if err != nil {
+				return err
 			}
+			defer cleanup()
 			return runBench(cmd.Context(), cmd.OutOrStdout(), benchOptions{N: n, Concurrency: concurrency, DataDir: dataDir, DatabaseURL: os.Getenv("DATABASE_URL")})
 		},
 	}
@@ -72,6 +69,20 @@ func newBenchCmd() *cobra.Command {
 	cmd.AddCommand(newBenchDatasetCmd(), newBenchReadsCmd())
 	cmd.AddCommand(newBenchYearCmd())
 	return cmd
+}
+
+// orTempDir fills an empty *dir with a new temporary directory, which the
+// returned cleanup removes; a directory the user named is kept.
+func orTempDir(dir *string, prefix string) (func(), error) {
+	if *dir != "" {
+		return func() {}, nil
+	}
+	d, err := os.MkdirTemp("", prefix)
+	if err != nil {
+		return nil, err
+	}
+	*dir = d
+	return func() { os.RemoveAll(d) }, nil
 }
 
 type benchOptions struct {

@@ -40,14 +40,11 @@ func newBenchFootprintCmd() *cobra.Command {
 			"workflow task and is waiting on its next deadline, then reads the Go heap and stacks with every " +
 			"workflow in the worker's sticky cache and again after the cache is purged. It prints figures, not a verdict.",
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if dataDir == "" {
-				d, err := os.MkdirTemp("", "securebase-footprint-")
-				if err != nil {
-					return err
-				}
-				defer os.RemoveAll(d)
-				dataDir = d
+			cleanup, err := orTempDir(&dataDir, "securebase-footprint-")
+			if err != nil {
+				return err
 			}
+			defer cleanup()
 			r, err := runFootprint(cmd.Context(), footprintOptions{N: n, Concurrency: concurrency, DataDir: dataDir, DatabaseURL: os.Getenv("DATABASE_URL")})
 			if err != nil {
 				return err

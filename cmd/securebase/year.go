@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"runtime"
 	"time"
@@ -30,14 +29,11 @@ func newBenchYearCmd() *cobra.Command {
 			"keeping its own count; each month's compliance (the stored monthly report, and recomputed as at the end) is " +
 			"compared with it. It prints figures and exits non-zero if any count differs.",
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if dataDir == "" {
-				d, err := os.MkdirTemp("", "securebase-year-")
-				if err != nil {
-					return err
-				}
-				defer os.RemoveAll(d)
-				dataDir = d
+			cleanup, err := orTempDir(&dataDir, "securebase-year-")
+			if err != nil {
+				return err
 			}
+			defer cleanup()
 			db, err := models.Open("", filepath.Join(dataDir, "year.db"))
 			if err != nil {
 				return err
