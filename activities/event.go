@@ -65,6 +65,9 @@ type SessionRecord struct {
 	DurationMinutes int    `json:"duration_minutes"`
 	RequestID       string `json:"request_id"`
 	Notes           string `json:"notes,omitempty"`
+	// UsualMinutes is set on a session shorter than the pack's usual length
+	// (guidance, so recorded and flagged): the usual minimum it fell short of.
+	UsualMinutes int `json:"usual_minutes,omitempty"`
 }
 
 // DueItemRecord upserts one duty occurrence, keyed by (WorkflowID, Key).

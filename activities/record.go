@@ -244,6 +244,7 @@ func insertSession(tx *gorm.DB, ev Event) error {
 		DurationMinutes: s.DurationMinutes,
 		RequestID:       s.RequestID,
 		Notes:           s.Notes,
+		UsualMinutes:    s.UsualMinutes,
 	}
 	if err := tx.Clauses(onConflictDoNothing("workflow_id", "event_id")).Create(&row).Error; err != nil {
 		return fmt.Errorf("insert session: %w", err)

@@ -192,7 +192,7 @@ func approxDays(p policy.Period) int {
 	switch p.Unit {
 	case policy.Weeks:
 		return 7 * p.N
-	case policy.Months:
+	case policy.Months, policy.CalendarMonths:
 		return 30 * p.N
 	case policy.Years:
 		return 365 * p.N

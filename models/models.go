@@ -76,7 +76,13 @@ type Session struct {
 	RequestID       string    `gorm:"not null;default:''" json:"request_id"`
 	Notes           string    `gorm:"type:text;not null;default:''" json:"notes,omitempty"`
 	CreatedAt       time.Time `json:"created_at"`
+	// UsualMinutes flags a session shorter than the pack's usual length
+	// (guidance, so recorded, not refused): the usual minimum; 0 otherwise.
+	UsualMinutes int `gorm:"not null;default:0" json:"usual_minutes,omitempty"`
 }
+
+// Short reports a session flagged shorter than the usual length.
+func (s Session) Short() bool { return s.UsualMinutes > 0 && s.DurationMinutes < s.UsualMinutes }
 
 func (Session) TableName() string { return "sessions" }
 

@@ -131,7 +131,7 @@ func (p Period) SubtractFrom(d Date) Date {
 	switch p.Unit {
 	case Weeks:
 		return d.AddDays(-7 * p.N)
-	case Months:
+	case Months, CalendarMonths:
 		return d.AddMonths(-p.N)
 	case Years:
 		return d.AddMonths(-12 * p.N)

@@ -72,6 +72,12 @@ func (d Date) AddMonths(n int) Date {
 	return NewDate(first.Year(), first.Month(), day)
 }
 
+// EndOfMonth is the last day of the calendar month n months after d's.
+func (d Date) EndOfMonth(n int) Date {
+	first := time.Date(d.t.Year(), d.t.Month(), 1, 0, 0, 0, 0, time.UTC).AddDate(0, n+1, -1)
+	return NewDate(first.Year(), first.Month(), first.Day())
+}
+
 // EndInstant is the first instant after the day, in London: a duty due on d is
 // overdue from then.
 func (d Date) EndInstant() time.Time {

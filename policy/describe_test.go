@@ -64,8 +64,9 @@ func TestSchedule(t *testing.T) {
 	b, _ := json.Marshal(s)
 	want := `{"pack":{"authority":"surrey","version":"2025.1"},"role":"nqsw","programme":"ASYE","start":"2025-09-01","end":"2026-09-01","items":[` +
 		`{"kind":"session","name":"session 1","due":"2025-10-01","rule":"S-ASYE-1","every":{"n":1,"unit":"mo"}},` +
-		`{"kind":"session","name":"session 2","due":"2025-11-01","rule":"S-ASYE-1","every":{"n":1,"unit":"mo"}},` +
-		`{"kind":"session","name":"session 3","due":"2025-12-01","rule":"S-ASYE-1","every":{"n":1,"unit":"mo"}},` +
+		// Saturday 1 November and Sunday 30 November move earlier (S-WD-1), and show it.
+		`{"kind":"session","name":"session 2","due":"2025-10-31","rule":"S-ASYE-1","every":{"n":1,"unit":"mo"},"moved_from":"2025-11-01","moved_by":"S-WD-1"},` +
+		`{"kind":"session","name":"session 3","due":"2025-11-28","rule":"S-ASYE-1","every":{"n":1,"unit":"mo"},"moved_from":"2025-11-30","moved_by":"S-WD-1"},` +
 		`{"kind":"review","name":"3-month","due":"2025-12-01","rule":"S-ASYE-3"}]}`
 	if string(b) != want {
 		t.Errorf("schedule JSON:\n%s\nwant\n%s", b, want)

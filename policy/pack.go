@@ -91,6 +91,8 @@ type PersonalSupervision struct {
 	BookingHorizon    *Span          `json:"booking_horizon,omitempty" yaml:"booking_horizon,omitempty"` // sessions booked at least this far ahead
 	RebookWithin      *Span          `json:"rebook_within,omitempty" yaml:"rebook_within,omitempty"`     // a cancelled session is held within this of the cancellation
 	SupervisorAbsence []AbsenceCover `json:"supervisor_absence,omitempty" yaml:"supervisor_absence,omitempty"`
+	// NonWorkingDay moves a session's due day off a day nobody works.
+	NonWorkingDay *NonWorkingDay `json:"non_working_day,omitempty" yaml:"non_working_day,omitempty"`
 	// Observation, appraisal and rearrange-only: types and helpers in cadence.go.
 	SupervisionDuties `yaml:",inline"`
 }
@@ -122,9 +124,11 @@ type RoleCadence struct {
 
 // SessionLength is how long a supervision session generally lasts.
 type SessionLength struct {
-	Min  int    `json:"min" yaml:"min"`
-	Max  int    `json:"max" yaml:"max"`
-	Rule string `json:"rule" yaml:"rule"`
+	Min int `json:"min" yaml:"min"`
+	Max int `json:"max" yaml:"max"`
+	// Bound: guidance ("generally") flags a shorter session, a limit refuses it.
+	Bound string `json:"bound,omitempty" yaml:"bound,omitempty"`
+	Rule  string `json:"rule" yaml:"rule"`
 }
 
 // AbsenceCover: when the supervisor is absent longer than After, cover is

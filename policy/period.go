@@ -13,11 +13,11 @@ import (
 const maxPeriodN = 9999
 
 // periodUnits lists the units in the order ParsePeriod tries their suffixes:
-// "wd" and "mo" before the one-letter units they end like.
-var periodUnits = []PeriodUnit{WorkingDays, Months, Days, Weeks, Years, Hours}
+// "cmo" before "mo", and "wd" and "mo" before the one-letter units they end like.
+var periodUnits = []PeriodUnit{CalendarMonths, WorkingDays, Months, Days, Weeks, Years, Hours}
 
 // ParsePeriod reads a period as a policy pack writes it: "6w", "1mo", "12mo",
-// "5wd", "72h", "7y", "0d".
+// "5wd", "72h", "7y", "0d", and "1cmo" (every calendar month).
 func ParsePeriod(s string) (Period, error) {
 	t := strings.TrimSpace(s)
 	if strings.HasPrefix(t, "-") {
@@ -34,7 +34,7 @@ func ParsePeriod(s string) (Period, error) {
 		}
 		return Period{N: n, Unit: u}, nil
 	}
-	return Period{}, fmt.Errorf("%q is not a period: write a whole number and a unit, d (days), w (weeks), mo (months), y (years), wd (working days) or h (hours), e.g. 6w", s)
+	return Period{}, fmt.Errorf("%q is not a period: write a whole number and a unit, d (days), w (weeks), mo (rolling months), cmo (calendar months), y (years), wd (working days) or h (hours), e.g. 6w", s)
 }
 
 // String writes the period back in the form ParsePeriod reads.
@@ -49,7 +49,8 @@ func (p Period) String() string {
 func (p Period) IsZero() bool { return p.N == 0 }
 
 // AddTo is the day the period ends when it starts on d: days and weeks are
-// exact, months and years are calendar months (clamped to the month's end),
+// exact, months and years are rolling months (clamped to the month's end),
+// calendar months end on the last day of the month N months on,
 // working days skip weekends, bank holidays and the calendar's closures, and
 // hours round up to whole days (a 72-hour deadline is three days).
 func (p Period) AddTo(d Date, cal *Calendar) Date {
@@ -60,6 +61,8 @@ func (p Period) AddTo(d Date, cal *Calendar) Date {
 		return d.AddDays(7 * p.N)
 	case Months:
 		return d.AddMonths(p.N)
+	case CalendarMonths:
+		return d.EndOfMonth(p.N)
 	case Years:
 		return d.AddMonths(12 * p.N)
 	case WorkingDays:
@@ -81,7 +84,7 @@ func (p Period) approxDays() float64 {
 	switch p.Unit {
 	case Weeks:
 		return 7 * n
-	case Months:
+	case Months, CalendarMonths:
 		return 365.25 / 12 * n
 	case Years:
 		return 365.25 * n

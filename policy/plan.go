@@ -22,6 +22,18 @@ type PlannedItem struct {
 	Due   Date   `json:"due"`
 	Rule  string `json:"rule"`
 	Every Period `json:"every,omitzero"` // the cadence a session is due under
+	// MovedFrom is the day the cadence gave, when it fell on a day nobody
+	// works and the pack's non_working_day rule (MovedBy) moved it to Due.
+	MovedFrom Date   `json:"moved_from,omitzero"`
+	MovedBy   string `json:"moved_by,omitempty"`
+}
+
+// moved fills in where a due day moved from, if it moved.
+func (a ASYE) moved(it PlannedItem, raw Date) PlannedItem {
+	if !raw.Equal(it.Due) {
+		it.MovedFrom, it.MovedBy = raw, a.NonWorkingDay.Rule
+	}
+	return it
 }
 
 // Plan item kinds.
@@ -58,9 +70,10 @@ func (a ASYE) PhaseRuleAt(start, on Date, cal *Calendar) string {
 	return a.Phases[a.phaseAt(start, on, cal)].Rule
 }
 
-// NextDue is the day the next session is due after one held on `from`.
+// NextDue is the day the next session is due after one held on `from`,
+// moved off a non-working day the way the pack says.
 func (a ASYE) NextDue(start, from Date, cal *Calendar) Date {
-	return a.IntervalAt(start, from, cal).AddTo(from, cal)
+	return a.NonWorkingDay.Adjust(a.IntervalAt(start, from, cal).AddTo(from, cal), cal)
 }
 
 // End is the programme's last day as planned (before pauses and extension).
@@ -71,7 +84,7 @@ func (a ASYE) End(start Date, cal *Calendar) Date { return a.Length.AddTo(start,
 func (a ASYE) ReviewDates(start Date, cal *Calendar) []DatedReview {
 	out := make([]DatedReview, 0, len(a.Reviews))
 	for _, r := range a.Reviews {
-		out = append(out, DatedReview{Name: r.Name, Due: r.At.AddTo(start, cal), Rule: r.Rule})
+		out = append(out, DatedReview{Name: r.Name, Due: a.NonWorkingDay.Adjust(r.At.AddTo(start, cal), cal), Rule: r.Rule})
 	}
 	return out
 }
@@ -105,18 +118,19 @@ func (a ASYE) Plan(start Date, count int, cal *Calendar) []PlannedItem {
 			if due.After(end) || !due.After(prev) { // past the end, or a zero interval
 				break
 			}
-			items = append(items, PlannedItem{
+			every := a.IntervalAt(start, prev, cal)
+			items = append(items, a.moved(PlannedItem{
 				Kind:  KindSession,
 				Name:  fmt.Sprintf("session %d", n),
 				Due:   due,
 				Rule:  a.PhaseRuleAt(start, prev, cal),
-				Every: a.IntervalAt(start, prev, cal),
-			})
+				Every: every,
+			}, every.AddTo(prev, cal)))
 			prev = due
 		}
 	}
-	for _, r := range a.ReviewDates(start, cal) {
-		items = append(items, PlannedItem{Kind: KindReview, Name: r.Name, Due: r.Due, Rule: r.Rule})
+	for i, r := range a.ReviewDates(start, cal) {
+		items = append(items, a.moved(PlannedItem{Kind: KindReview, Name: r.Name, Due: r.Due, Rule: r.Rule}, a.Reviews[i].At.AddTo(start, cal)))
 	}
 	slices.SortStableFunc(items, func(x, y PlannedItem) int {
 		if c := x.Due.Time().Compare(y.Due.Time()); c != 0 {

@@ -58,14 +58,15 @@ func TestCumberlandASYEPlan(t *testing.T) {
 		"2026-01-19 session session 13 C-ASYE-3",
 		"2026-02-02 session session 14 C-ASYE-3",
 		"2026-02-16 session session 15 C-ASYE-3",
-		"2026-03-01 review 6-month C-ASYE-6",
+		"2026-02-27 review 6-month C-ASYE-6", // Sunday 1 March moves earlier (C-WD-1)
 		"2026-03-02 session session 16 C-ASYE-3", // set by the fortnightly phase
-		// at least monthly thereafter
+		// at least monthly thereafter; a weekend or bank holiday moves earlier
 		"2026-04-02 session session 17 C-ASYE-4",
-		"2026-05-02 session session 18 C-ASYE-4",
-		"2026-06-02 session session 19 C-ASYE-4",
-		"2026-07-02 session session 20 C-ASYE-4",
-		"2026-08-02 session session 21 C-ASYE-4",
+		"2026-05-01 session session 18 C-ASYE-4", // not Saturday 2 May
+		"2026-06-01 session session 19 C-ASYE-4",
+		"2026-07-01 session session 20 C-ASYE-4",
+		"2026-07-31 session session 21 C-ASYE-4", // not Saturday 1 August
+		"2026-08-28 session session 22 C-ASYE-4", // not the bank holiday, 31 August
 		"2026-09-01 review 12-month C-ASYE-7",
 	}
 	if !slices.Equal(got, want) {
@@ -86,13 +87,15 @@ func TestBoltonASYEPlan(t *testing.T) {
 			}
 		}
 	}
-	want := []string{"2025-10-01", "2025-11-01", "2025-12-01", "2026-01-01", "2026-02-01", "2026-03-01",
-		"2026-04-01", "2026-05-01", "2026-06-01", "2026-07-01", "2026-08-01", "2026-09-01"}
+	// Each session held on its due day, moved earlier off weekends and bank
+	// holidays (B-WD-1): the next is a month from the day it was held.
+	want := []string{"2025-10-01", "2025-10-31", "2025-11-28", "2025-12-24", "2026-01-23", "2026-02-23",
+		"2026-03-23", "2026-04-23", "2026-05-22", "2026-06-22", "2026-07-22", "2026-08-21"}
 	if !slices.Equal(sessions, want) {
 		t.Errorf("sessions %v\nwant %v", sessions, want)
 	}
-	// A session due on a review day comes before the review.
-	if items[2].Kind != KindSession || items[3].Kind != KindReview || !items[2].Due.Equal(items[3].Due) {
+	// Sessions and reviews interleave in date order.
+	if items[2].Kind != KindSession || items[3].Kind != KindReview || items[3].Due.String() != "2025-12-01" {
 		t.Errorf("interleaving: %v", summary(items[:4]))
 	}
 	if n, rule := p.ASYE.ShareAt(start, mustDate(t, "2026-02-01"), p.Calendar()); n != 80 || rule != "B-ASYE-2" {
@@ -140,7 +143,7 @@ func TestEachAuthorityItsOwnASYE(t *testing.T) {
 		}
 		return n
 	}
-	if count("cumberland") != 21 || count("bracknell-forest") != 21 || count("bolton") != 12 {
+	if count("cumberland") != 22 || count("bracknell-forest") != 21 || count("bolton") != 12 {
 		t.Errorf("sessions: cumberland %d, bracknell-forest %d, bolton %d", count("cumberland"), count("bracknell-forest"), count("bolton"))
 	}
 	lengths := map[string][2]int{}
@@ -163,8 +166,8 @@ func TestIntervalAtAndNextDue(t *testing.T) {
 		"2025-10-12": "1w",
 		"2025-10-13": "2w", // 6 weeks
 		"2026-02-28": "2w",
-		"2026-03-01": "1mo", // 6 months
-		"2027-01-01": "1mo", // after the end: the last phase
+		"2026-03-01": "1cmo", // 6 months: every calendar month (BF-ASYE-3)
+		"2027-01-01": "1cmo", // after the end: the last phase
 	} {
 		if got := a.IntervalAt(start, mustDate(t, on), cal).String(); got != want {
 			t.Errorf("IntervalAt %s = %s, want %s", on, got, want)
@@ -180,7 +183,8 @@ func TestIntervalAtAndNextDue(t *testing.T) {
 	for _, r := range a.ReviewDates(start, cal) {
 		reviews = append(reviews, r.Name+" "+r.Due.String())
 	}
-	if want := []string{"3-month 2025-12-01", "6-month 2026-03-01", "12-month 2026-09-01"}; !slices.Equal(reviews, want) {
+	// Sunday 1 March 2026 moves to Friday 27 February (BF-WD-1).
+	if want := []string{"3-month 2025-12-01", "6-month 2026-02-27", "12-month 2026-09-01"}; !slices.Equal(reviews, want) {
 		t.Errorf("reviews %v", reviews)
 	}
 	if n, rule := a.ShareAt(start, start, cal); n != 0 || rule != "" {

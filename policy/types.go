@@ -14,6 +14,12 @@ const (
 	Years       PeriodUnit = "y"
 	WorkingDays PeriodUnit = "wd"
 	Hours       PeriodUnit = "h"
+
+	// CalendarMonths counts whole calendar months ("mo" is a rolling month):
+	// "every calendar month" is met by a session in each month, so the next
+	// is due by the last day of the month after the last one's (seen 4
+	// January: due by 28 February).
+	CalendarMonths PeriodUnit = "cmo"
 )
 
 // Period is a length of time as a policy states it: "6w", "1mo", "5wd", "72h".
@@ -75,6 +81,10 @@ type ASYE struct {
 	ExtensionCap      Period     `json:"extension_cap" yaml:"extension_cap"`
 	ExtensionRule     string     `json:"extension_rule" yaml:"extension_rule"`
 	Escalation        Escalation `json:"escalation" yaml:"escalation"`
+
+	// SessionBound says whether the session length is guidance or a limit.
+	SessionBound  string         `json:"session_bound,omitempty" yaml:"session_bound,omitempty"`
+	NonWorkingDay *NonWorkingDay `json:"non_working_day,omitempty" yaml:"non_working_day,omitempty"`
 }
 
 // PackRef names the pack a lifecycle runs under.

@@ -427,6 +427,8 @@ func (c *checker) asye() {
 	} else if a.MaxSessionMinutes > 0 && a.MinSessionMinutes > a.MaxSessionMinutes {
 		c.fail(base.with("min_session_minutes"), a.SessionRule, "%d is more than max_session_minutes %d", a.MinSessionMinutes, a.MaxSessionMinutes)
 	}
+	c.sessionBound(base.with("session_bound"), a.SessionBound, a.SessionRule, a.MinSessionMinutes > 0)
+	c.nonWorkingDay(base.with("non_working_day"), a.NonWorkingDay, true)
 
 	for i, s := range a.CaseloadShare {
 		at := base.with("caseload_share", i)
@@ -523,7 +525,9 @@ func (c *checker) personalSupervision() {
 		if sl.Min < 1 || sl.Max < sl.Min || sl.Max > 24*60 {
 			c.fail(at, sl.Rule, "min %d and max %d are not a range of minutes", sl.Min, sl.Max)
 		}
+		c.sessionBound(at.with("bound"), sl.Bound, sl.Rule, true)
 	}
+	c.nonWorkingDay(base.with("non_working_day"), ps.NonWorkingDay, false)
 	c.span(base.with("booking_horizon"), ps.BookingHorizon)
 	c.span(base.with("rebook_within"), ps.RebookWithin)
 	for i, a := range ps.SupervisorAbsence {

@@ -59,6 +59,8 @@ type ASYEState struct {
 	Outcome       string        `json:"outcome,omitempty"`
 	DecidedOn     policy.Date   `json:"decided_on"`
 	LastRecordID  string        `json:"last_record_id,omitempty"`
+	// ShortSessions are the latest sessions shorter than the usual length.
+	ShortSessions []ShortSessionFlag `json:"short_sessions,omitempty"`
 	// Requests maps a processed request id to what it asked, so a request id
 	// is used once across updates and continue-as-new runs.
 	Requests map[string]string `json:"requests"`

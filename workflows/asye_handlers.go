@@ -62,8 +62,12 @@ func (w *asye) validateSession(ctx workflow.Context, in SessionInput) error {
 	if err := w.mustBeActive("session"); err != nil {
 		return err
 	}
-	if min := w.in.Rules.MinSessionMinutes; in.DurationMinutes < min || in.DurationMinutes <= 0 {
-		return invalidRule("duration_minutes", fmt.Sprintf("%d minutes is under the minimum of %d", in.DurationMinutes, max(min, 1)), w.in.Rules.SessionRule)
+	if in.DurationMinutes <= 0 {
+		return invalidRule("duration_minutes", fmt.Sprintf("%d minutes is under the minimum of 1", in.DurationMinutes), w.in.Rules.SessionRule)
+	}
+	// A length the seed gives as "generally" is guidance: flagged, not refused.
+	if short, ok := w.in.Rules.Short(in.DurationMinutes); ok && short.Refused() {
+		return invalidRule("duration_minutes", short.Message(), short.Rule)
 	}
 	if in.SupervisorID != w.st.SupervisorID {
 		return invalid("supervisor_id", fmt.Sprintf("%q is not the supervisor of record (%s)", in.SupervisorID, w.st.SupervisorID))
@@ -102,6 +106,14 @@ func (w *asye) recordSession(ctx workflow.Context, in SessionInput) (SessionResu
 		next := w.st.Session
 		ev.Due = append(ev.Due, w.dueItem(fmt.Sprintf("session:%d", next.Seq), "asye_session", next.Due, "due", policy.Date{}, next.Rule))
 		ev.Detail = map[string]any{"next_due": next.Due.String()}
+	}
+	if short, ok := w.in.Rules.Short(in.DurationMinutes); ok && workflow.GetVersion(ctx, "asye-short-session-v1", workflow.DefaultVersion, 1) == 1 {
+		w.st.ShortSessions = flagShort(w.st.ShortSessions, in.HeldOn, short)
+		ev.Session.UsualMinutes = short.Usual
+		if ev.Detail == nil {
+			ev.Detail = map[string]any{}
+		}
+		ev.Detail["short_session"] = short
 	}
 	w.record(ctx, "session:"+in.RequestID, ev)
 	w.startSignOff(ctx, in)

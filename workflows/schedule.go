@@ -42,6 +42,7 @@ type Item struct {
 	HeldOn    policy.Date `json:"held_on"`
 	Escalated bool        `json:"escalated"`
 	Rule      string      `json:"rule"`
+	Note      string      `json:"note,omitempty"` // why an item is flagged
 }
 
 func (w *asye) schedule(now time.Time) Schedule {
@@ -78,6 +79,7 @@ func (w *asye) schedule(now time.Time) Schedule {
 		}
 		s.Items = append(s.Items, it)
 	}
+	s.Items = append(s.Items, shortItems(st.ShortSessions)...)
 	return s
 }
 

@@ -67,6 +67,9 @@ type SupervisionInput struct {
 	FirstDue policy.Date       `json:"first_due"`
 	Actor    string            `json:"actor"`
 	State    *SupervisionState `json:"state,omitempty"`
+
+	// NonWorkingDay moves a session due on a day nobody works (nil: it stays).
+	NonWorkingDay *policy.NonWorkingDay `json:"non_working_day,omitempty"`
 }
 
 // SupervisionState is everything the lifecycle knows; deadlines are absolute
@@ -100,6 +103,10 @@ type SupervisionState struct {
 	// Requests maps a processed request id to what it asked, so a request id
 	// is used once across updates and continue-as-new runs.
 	Requests map[string]string `json:"requests"`
+
+	// ShortSessions are the latest sessions shorter than the pack's usual
+	// length (guidance): recorded and flagged, never refused.
+	ShortSessions []ShortSessionFlag `json:"short_sessions,omitempty"`
 }
 
 // ExtraWindow is a stretch of extra sessions at the pack's extra cadence.
@@ -183,6 +190,7 @@ func NewSupervisionInput(p Person, pack *policy.Pack, actor string) SupervisionI
 	if ps != nil {
 		in.SessionMinutes, in.BookingHorizon, in.RebookWithin = ps.SessionMinutes, ps.BookingHorizon, ps.RebookWithin
 		in.SupervisorAbsence = ps.SupervisorAbsence
+		in.NonWorkingDay = ps.NonWorkingDay
 		in.Duties = ps.Duties()
 	}
 	if pack.SignOff != nil {
@@ -253,7 +261,7 @@ func (w *supervision) initState(opened policy.Date) {
 		first := w.in.FirstDue
 		if first.IsZero() {
 			every, _ := w.interval(p.Start)
-			first = every.AddTo(p.Start, w.cal)
+			first = w.sessionDue(every, p.Start)
 		}
 		_, rule := w.interval(first)
 		st.Session = DueState{Seq: 1, Due: first, Rule: rule}
@@ -276,6 +284,12 @@ func laterOf(a, b policy.Date) policy.Date {
 		return b
 	}
 	return a
+}
+
+// sessionDue is the day a session is due one interval after from, moved off
+// a day nobody works the way the pack says.
+func (w *supervision) sessionDue(every policy.Period, from policy.Date) policy.Date {
+	return w.in.NonWorkingDay.Adjust(every.AddTo(from, w.cal), w.cal)
 }
 
 func (w *supervision) finished() bool { return w.st.Status == SupervisionClosed }

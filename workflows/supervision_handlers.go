@@ -169,8 +169,9 @@ func (w *supervision) validateSession(ctx workflow.Context, in SupervisionSessio
 	if err := w.check(ctx, in.RequestID, "held_on", in.HeldOn); err != nil {
 		return err
 	}
-	if sl := w.in.SessionMinutes; sl != nil && in.DurationMinutes < sl.Min {
-		return invalidRule("duration_minutes", fmt.Sprintf("%d minutes is under the minimum of %d", in.DurationMinutes, sl.Min), sl.Rule)
+	// A length the seed gives as "generally" is guidance: flagged, not refused.
+	if short, ok := w.in.SessionMinutes.Short(in.DurationMinutes); ok && short.Refused() {
+		return invalidRule("duration_minutes", short.Message(), short.Rule)
 	}
 	if in.DurationMinutes <= 0 {
 		return invalid("duration_minutes", "must be a positive number of minutes")
@@ -238,10 +239,15 @@ func (w *supervision) recordSession(ctx workflow.Context, in SupervisionSessionI
 		st.Session = DueState{Seq: met.Seq}
 		if w.in.Cadence.Timed() {
 			every, rule := w.interval(in.HeldOn)
-			st.Session = DueState{Seq: met.Seq + 1, Due: every.AddTo(in.HeldOn, w.cal), Rule: rule}
+			st.Session = DueState{Seq: met.Seq + 1, Due: w.sessionDue(every, in.HeldOn), Rule: rule}
 			ev.Due = append(ev.Due, w.dueOf(fmt.Sprintf("session:%d", st.Session.Seq), ItemSession, st.Session, "due", policy.Date{}))
 		}
 		detail["next_due"] = st.Session.Due.String()
+	}
+	if short, ok := w.in.SessionMinutes.Short(in.DurationMinutes); ok && workflow.GetVersion(ctx, "supervision-short-session-v1", workflow.DefaultVersion, 1) == 1 {
+		st.ShortSessions = flagShort(st.ShortSessions, in.HeldOn, short)
+		ev.Session.UsualMinutes = short.Usual
+		detail["short_session"] = short
 	}
 	ev.Detail = detail
 	w.record(ctx, "session:"+in.RequestID, ev)
@@ -810,7 +816,7 @@ func (w *supervision) addExtraSessions(ctx workflow.Context, in ExtraSessionsInp
 		Actor: in.Actor, Action: "supervision.extra_sessions", RuleID: x.Rule, Reason: in.Reason,
 		Detail: map[string]any{"from": in.From.String(), "until": in.Until.String(), "every": x.Every.String()},
 	}
-	sooner := x.Every.AddTo(laterOf(st.LastSessionOn, in.From), w.cal)
+	sooner := w.sessionDue(x.Every, laterOf(st.LastSessionOn, in.From))
 	if st.Session.Due.IsZero() || sooner.Before(st.Session.Due) {
 		if !st.Session.Due.IsZero() {
 			ev.Due = append(ev.Due, w.dueOf(fmt.Sprintf("session:%d", st.Session.Seq), ItemSession, st.Session, "closed", policy.Date{}))

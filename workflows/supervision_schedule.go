@@ -48,6 +48,7 @@ func (w *supervision) schedule(now time.Time) Schedule {
 			}
 		}
 	}
+	s.Items = append(s.Items, shortItems(st.ShortSessions)...)
 	for _, g := range st.Gaps {
 		if g.OnRecord == "" {
 			// Due is when the gap began; it goes on the next record.

@@ -151,8 +151,8 @@ func TestSupervisionCadenceByRole(t *testing.T) {
 		{"surrey", "team_manager", "6w", 0, "S-PS-4", "", ""},
 		{"surrey", "iro", "4w", 0, "S-PS-3", "", ""},
 		{"surrey", "student", "1mo", 0, "S-PS-1", "", ""},
-		{"bracknell-forest", "social_worker", "1mo", 0, "BF-PS-1", "", ""},
-		{"bracknell-forest", "residential_worker", "2w", 0, "BF-PS-2", "1mo", "BF-PS-1"},
+		{"bracknell-forest", "social_worker", "1cmo", 0, "BF-PS-1", "", ""},
+		{"bracknell-forest", "residential_worker", "2w", 0, "BF-PS-2", "1cmo", "BF-PS-1"},
 		{"bracknell-forest", "agency_residential_worker", "0d", 8, "BF-PS-3", "", ""},
 		{"bolton", "social_worker", "1mo", 0, "B-PS-1", "", ""},
 		{"plymouth", "social_worker", "0d", 0, "", "", ""},
@@ -188,7 +188,7 @@ func TestSupervisionCadenceCumberlandVersusSurrey(t *testing.T) {
 		rule              string
 	}{
 		{"cumberland", "2026-02-02", "2026-02-27", "C-PS-1"},
-		{"surrey", "2026-02-05", "2026-02-28", "S-PS-1"},
+		{"surrey", "2026-02-05", "2026-02-27", "S-PS-1"}, // Saturday the 28th moves earlier (S-WD-1)
 	} {
 		t.Run(c.authority, func(t *testing.T) {
 			in := supervisionInput(t, c.authority, "social_worker", start)
@@ -244,7 +244,8 @@ func TestSupervisionCadenceCumberlandVersusSurrey(t *testing.T) {
 }
 
 // Bad sessions are refused with the field at fault and nothing recorded; a
-// retried request id is a conflict; Bolton's minimum length cites its rule.
+// retried request id is a conflict. (A short session is flagged, not
+// refused: TestShortSessionFlaggedNotRefusedB_PS_3.)
 func TestSupervisionRejectsBadSessions(t *testing.T) {
 	start := date(t, "2026-01-05")
 	in := supervisionInput(t, "bolton", "social_worker", start)
@@ -257,9 +258,9 @@ func TestSupervisionRejectsBadSessions(t *testing.T) {
 		wrong := supSession("w", day)
 		wrong.SupervisorID = "tm-9"
 		h.update(UpdateRecordSupervision, wrong, h.refused("wrong supervisor", ErrInvalid, "supervisor_id"))
-		short := supSession("short", day)
-		short.DurationMinutes = 60
-		h.update(UpdateRecordSupervision, short, supRefused(t, "short session", "duration_minutes", "B-PS-3"))
+		none := supSession("none", day)
+		none.DurationMinutes = 0
+		h.update(UpdateRecordSupervision, none, h.refused("no length", ErrInvalid, "duration_minutes"))
 		h.update(UpdateRecordSupervision, supSession("ok", day), h.ok("session"))
 	})
 	h.atHour(day, 13, func() {
@@ -340,8 +341,9 @@ func TestSupervisionResidentialNewStarter(t *testing.T) {
 	})
 	h.at(late, func() { h.update(UpdateRecordSupervision, supSession("s2", late), h.ok("s2")) })
 	h.atHour(late, 13, func() {
-		if it, _ := supItem(h.schedule(), "session:3"); it.Due != date(t, "2026-08-06") || it.Rule != "BF-PS-1" {
-			t.Errorf("after six months %+v, want monthly under BF-PS-1", it)
+		// Every calendar month: by the end of August, less the bank holiday on the 31st.
+		if it, _ := supItem(h.schedule(), "session:3"); it.Due != date(t, "2026-08-28") || it.Rule != "BF-PS-1" {
+			t.Errorf("after six months %+v, want by the end of next month under BF-PS-1", it)
 		}
 	})
 	h.supLeave(late.AddDays(1))
