@@ -69,7 +69,7 @@ func planSupervision(r *rand.Rand, b behaviour, pack *policy.Pack, p workflows.P
 	}
 	if c.Timed() {
 		every, _ := c.IntervalOn(p.Start, p.Start, policy.Date{}, cal)
-		due, created, last := every.AddTo(p.Start, cal), p.Start, p.Start
+		due, created, last := in.NonWorkingDay.Adjust(every.AddTo(p.Start, cal), cal), p.Start, p.Start
 		for n := 1; ; n++ {
 			session := &entry{Workflow: id, Duty: dutyPersonal, Due: due, Created: created}
 			pl.Entries = append(pl.Entries, session)
@@ -101,7 +101,7 @@ func planSupervision(r *rand.Rand, b behaviour, pack *policy.Pack, p workflows.P
 				break
 			}
 			every, _ := c.IntervalOn(p.Start, held, policy.Date{}, cal)
-			next := every.AddTo(held, cal)
+			next := in.NonWorkingDay.Adjust(every.AddTo(held, cal), cal) // off a non-working day (X-WD-1)
 			pl.Actions = append(pl.Actions, action{Day: held, Hour: 14, Update: workflows.UpdateRecordSupervision,
 				Arg: workflows.SupervisionSessionInput{
 					RequestID: key("session-", n), HeldOn: held, DurationMinutes: minutes, SupervisorID: p.SupervisorID, Actor: p.SupervisorID,
