@@ -50,6 +50,17 @@ func (p *Pack) Describe() string {
 	line("  - extended (beyond pauses) by at most %s [%s]", a.ExtensionCap, a.ExtensionRule)
 	line("  - an overdue duty goes to the supervisor's manager %s after its due day [%s]", a.Escalation.After, a.Escalation.Rule)
 
+	if rt := p.Retention; rt != nil {
+		line("")
+		line("Retention: personal supervision records are purged %s after leaving [%s]", rt.AfterLeaving, rt.Rule)
+		if rt.Grace != nil {
+			line("  - never sooner than %s after the leave is recorded, and a leave may be corrected or withdrawn until then [%s]", rt.Grace.Period, rt.Grace.Rule)
+		}
+	} else {
+		line("")
+		line("Retention: the policy sets no period: supervision records are never purged by securebase")
+	}
+
 	for s := 1; s <= len(Sections); s++ {
 		line("")
 		line("§%d %s", s, Sections[s])

@@ -225,6 +225,11 @@ type Caseload struct {
 type Retention struct {
 	AfterLeaving Period `json:"after_leaving" yaml:"after_leaving"`
 	Rule         string `json:"rule" yaml:"rule"`
+	// Grace is the least time from recording a leave to any purge, whatever
+	// the leaving day: a backdated leave, or a wrong one, can be corrected or
+	// withdrawn before anything is destroyed. Every pack with a retention
+	// period declares it (a securebase default where the policy is silent).
+	Grace *Span `json:"grace,omitempty" yaml:"grace,omitempty"`
 }
 
 // Ref names this pack version.

@@ -647,4 +647,9 @@ func (c *checker) retention() {
 	at := pathOf("retention")
 	c.ref(at.with("rule"), rt.Rule, false)
 	c.positive(at.with("after_leaving"), rt.AfterLeaving, rt.Rule)
+	if rt.Grace == nil {
+		c.fail(at.with("grace"), rt.Rule, "is missing: a purge needs a grace period after the leave is recorded")
+		return
+	}
+	c.span(at.with("grace"), rt.Grace)
 }

@@ -24,6 +24,9 @@ const (
 	SignalHoldLifted = "HoldLifted"
 	// QueryRetention returns the RetentionState.
 	QueryRetention = "retention"
+	// UpdateCorrectLeave corrects the leaving day, or withdraws the leave,
+	// within the grace (LeaveCorrection).
+	UpdateCorrectLeave = "CorrectLeave"
 )
 
 // Retention statuses.
@@ -32,6 +35,8 @@ const (
 	RetentionHeld    = "held"    // due, but a legal hold stops the purge
 	RetentionPurged  = "purged"  // the personal records are gone
 	RetentionKept    = "kept"    // the pack sets no period: nothing is ever purged
+	// RetentionWithdrawn: the leave was withdrawn within the grace; nothing is purged.
+	RetentionWithdrawn = "withdrawn"
 )
 
 // DefaultHoldRecheck is how often a held purge looks at the holds again
@@ -65,6 +70,24 @@ type RetentionState struct {
 	Rule    string         `json:"rule,omitempty"`
 	Holds   []int64        `json:"holds,omitempty"` // the holds that stopped the purge when last looked
 	Purged  *models.Purged `json:"purged,omitempty"`
+	// RecordedOn is the day the leave (or its last correction) was
+	// recorded; GraceUntil the last day it may be corrected or withdrawn.
+	// The purge is never before the day after GraceUntil, whatever the
+	// leaving day. Zero for lifecycles started before the grace existed.
+	RecordedOn policy.Date `json:"recorded_on,omitzero"`
+	GraceUntil policy.Date `json:"grace_until,omitzero"`
+	GraceRule  string      `json:"grace_rule,omitempty"`
+	// Requests are the corrections taken, by request id.
+	Requests map[string]string `json:"requests,omitempty"`
+}
+
+// LeaveCorrection corrects the leaving day (On) or withdraws the leave
+// (Withdraw), within the grace.
+type LeaveCorrection struct {
+	RequestID string      `json:"request_id"`
+	On        policy.Date `json:"on,omitzero"`
+	Withdraw  bool        `json:"withdraw,omitempty"`
+	Actor     string      `json:"actor"`
 }
 
 // Retention waits the pack's period from the leaving day (an absolute
@@ -80,6 +103,11 @@ func Retention(ctx workflow.Context, in RetentionInput) (RetentionState, error) 
 		w.st = RetentionState{StaffID: in.StaffID, Status: RetentionWaiting, LeftOn: in.LeftOn}
 		if r := in.Rule; r != nil {
 			w.st.PurgeOn, w.st.Period, w.st.Rule = r.AfterLeaving.AddTo(in.LeftOn, nil), r.AfterLeaving.String(), r.Rule
+			// Packs before the grace have none; their lifecycles purge as before.
+			if r.Grace != nil && workflow.GetVersion(ctx, "retention-grace-v1", workflow.DefaultVersion, 1) == 1 {
+				w.st.GraceRule = r.Grace.Rule
+				w.schedule(ctx, in.LeftOn)
+			}
 		} else {
 			w.st.Status = RetentionKept
 		}
@@ -95,6 +123,11 @@ func Retention(ctx workflow.Context, in RetentionInput) (RetentionState, error) 
 			w.lifts++
 		}
 	})
+	if w.st.GraceRule != "" {
+		if err := setUpdates(ctx, updateHandler{UpdateCorrectLeave, w.correct, w.validateCorrection}); err != nil {
+			return w.st, err
+		}
+	}
 
 	if in.State == nil {
 		if w.st.Status == RetentionKept {
@@ -105,16 +138,102 @@ func Retention(ctx workflow.Context, in RetentionInput) (RetentionState, error) 
 			})
 			return w.st, nil
 		}
-		w.life.record(ctx, "scheduled", activities.Event{
+		ev := activities.Event{
 			Actor: in.Actor, Action: "retention.scheduled", RuleID: w.st.Rule,
 			Reason: fmt.Sprintf("personal supervision records are kept %s after leaving on %s: purge on %s", w.st.Period, in.LeftOn, w.st.PurgeOn),
 			Detail: map[string]any{"left_on": in.LeftOn.String(), "purge_on": w.st.PurgeOn.String(), "period": w.st.Period},
-		})
+		}
+		if w.st.GraceRule != "" {
+			w.told(&ev, "scheduled")
+		}
+		w.life.record(ctx, "scheduled", ev)
 	}
-	if w.st.Status == RetentionKept || w.st.Status == RetentionPurged {
+	if w.st.Status == RetentionKept || w.st.Status == RetentionPurged || w.st.Status == RetentionWithdrawn {
 		return w.st, nil
 	}
 	return w.run(ctx)
+}
+
+// schedule sets the purge day for a leaving day recorded today: the pack's
+// period after leaving, and never before the grace has run from today.
+func (w *retentionFlow) schedule(ctx workflow.Context, leftOn policy.Date) {
+	r := w.in.Rule
+	w.st.LeftOn, w.st.RecordedOn = leftOn, today(ctx)
+	w.st.GraceUntil = r.Grace.Period.AddTo(w.st.RecordedOn, nil)
+	w.st.PurgeOn = r.AfterLeaving.AddTo(leftOn, nil)
+	if first := w.st.GraceUntil.AddDays(1); w.st.PurgeOn.Before(first) {
+		w.st.PurgeOn = first
+	}
+}
+
+// told adds to a retention event the notice HR and the auditors get at
+// once: what will be purged, when, and until when the leave can be put
+// right. It names the person by id only: no personal text.
+func (w *retentionFlow) told(ev *activities.Event, what string) {
+	ev.Detail["recorded_on"] = w.st.RecordedOn.String()
+	ev.Detail["grace_until"] = w.st.GraceUntil.String()
+	ev.Detail["grace_rule"] = w.st.GraceRule
+	subject := fmt.Sprintf("Retention of %s %s: personal supervision records purged on %s", w.in.StaffID, what, w.st.PurgeOn)
+	body := fmt.Sprintf("The leave of %s (leaving day %s) was recorded on %s. Under %s their personal supervision records "+
+		"(sessions, records with every version, signature and dispute, due items and notifications about them) "+
+		"will be purged on %s unless a legal hold is in force. The leave can be corrected or withdrawn until the end of %s (%s).",
+		w.in.StaffID, w.st.LeftOn, w.st.RecordedOn, w.st.Rule, w.st.PurgeOn, w.st.GraceUntil, w.st.GraceRule)
+	if what == "withdrawn" {
+		subject = fmt.Sprintf("Retention of %s withdrawn: nothing will be purged", w.in.StaffID)
+		body = fmt.Sprintf("The leave of %s was withdrawn on %s: the purge set for %s will not happen.", w.in.StaffID, w.st.RecordedOn, w.st.PurgeOn)
+	}
+	for _, role := range []string{"hr", "auditor"} {
+		ev.Notifications = append(ev.Notifications, activities.NotificationRecord{
+			RecipientRole: role, Kind: "retention", Subject: subject, Body: body,
+		})
+	}
+}
+
+// validateCorrection refuses a correction after the grace, of a retention
+// no longer waiting, or that neither corrects nor withdraws.
+func (w *retentionFlow) validateCorrection(ctx workflow.Context, in LeaveCorrection) error {
+	if err := checkRequest(ctx, w.st.Requests, in.RequestID, "", policy.Date{}, policy.Date{}); err != nil {
+		return err
+	}
+	if w.st.Status != RetentionWaiting {
+		return conflict("retention", fmt.Sprintf("the retention of %s is %s: only a waiting one can be corrected", w.in.StaffID, w.st.Status))
+	}
+	if today(ctx).After(w.st.GraceUntil) {
+		return conflictRule("retention", fmt.Sprintf("the grace to correct or withdraw this leave ended on %s", w.st.GraceUntil), w.st.GraceRule)
+	}
+	switch {
+	case in.Withdraw && !in.On.IsZero():
+		return invalid("on", "give a corrected leaving day or withdraw, not both")
+	case !in.Withdraw && in.On.IsZero():
+		return invalid("on", "is required (or withdraw the leave)")
+	case !in.Withdraw && in.On == w.st.LeftOn:
+		return conflict("on", fmt.Sprintf("%s is already the leaving day", in.On))
+	}
+	return nil
+}
+
+// correct takes a validated correction: a new leaving day starts the grace
+// again from today; a withdrawal ends the lifecycle with nothing purged.
+func (w *retentionFlow) correct(ctx workflow.Context, in LeaveCorrection) (RetentionState, error) {
+	if w.st.Requests == nil {
+		w.st.Requests = map[string]string{}
+	}
+	w.st.Requests[in.RequestID] = today(ctx).String()
+	w.corrections++
+	ev := activities.Event{Actor: in.Actor, RuleID: w.st.GraceRule, Detail: map[string]any{"request_id": in.RequestID, "was_left_on": w.st.LeftOn.String()}}
+	if in.Withdraw {
+		w.st.Status, w.st.RecordedOn = RetentionWithdrawn, today(ctx)
+		ev.Action, ev.Reason = "retention.withdrawn", "the leave was withdrawn within the grace: nothing is purged"
+		w.told(&ev, "withdrawn")
+	} else {
+		w.schedule(ctx, in.On)
+		ev.Action = "retention.corrected"
+		ev.Reason = fmt.Sprintf("the leaving day is corrected to %s within the grace: purge on %s", in.On, w.st.PurgeOn)
+		ev.Detail["left_on"], ev.Detail["purge_on"] = in.On.String(), w.st.PurgeOn.String()
+		w.told(&ev, "corrected")
+	}
+	w.life.record(ctx, "correction:"+in.RequestID, ev)
+	return w.st, nil
 }
 
 type retentionFlow struct {
@@ -122,6 +241,8 @@ type retentionFlow struct {
 	st    RetentionState
 	life  *lifecycle
 	lifts int // hold-lifted signals received
+	// corrections taken: the wait for the purge day starts again.
+	corrections int
 }
 
 func (w *retentionFlow) recheck() time.Duration {
@@ -132,12 +253,16 @@ func (w *retentionFlow) recheck() time.Duration {
 }
 
 func (w *retentionFlow) run(ctx workflow.Context) (RetentionState, error) {
-	// The purge day starts at midnight in London, the end of the day before.
-	due := w.st.PurgeOn.AddDays(-1).EndInstant()
 	for {
+		// The purge day starts at midnight in London, the end of the day before.
+		due := w.st.PurgeOn.AddDays(-1).EndInstant()
 		if wait := due.Sub(workflow.Now(ctx)); wait > 0 {
-			if _, err := workflow.AwaitWithTimeout(ctx, wait, func() bool { return continueAsNewSuggested(ctx) }); err != nil {
+			seen := w.corrections
+			if _, err := workflow.AwaitWithTimeout(ctx, wait, func() bool { return w.corrections != seen || continueAsNewSuggested(ctx) }); err != nil {
 				return w.st, err
+			}
+			if w.st.Status == RetentionWithdrawn {
+				return w.st, workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) })
 			}
 			if continueAsNewSuggested(ctx) {
 				return w.continueAsNew(ctx)
