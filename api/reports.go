@@ -138,9 +138,9 @@ func writeComplianceCSV(c *gin.Context, r *ComplianceResponse) {
 		if n.Rate != nil {
 			rate = strconv.FormatFloat(*n.Rate, 'f', 4, 64)
 		}
-		_ = w.Write([]string{r.Authority, r.Team, r.Month, r.AsAt, r.Source, duty, breakdown, id,
+		_ = w.Write(csvCells(r.Authority, r.Team, r.Month, r.AsAt, r.Source, duty, breakdown, id,
 			strconv.Itoa(n.Due), strconv.Itoa(n.OnTime), strconv.Itoa(n.Late), strconv.Itoa(n.Missed), strconv.Itoa(n.Pending), rate,
-			strings.Join(n.OnTimeItems, " "), strings.Join(n.LateItems, " "), strings.Join(n.MissedItems, " "), strings.Join(n.PendingItems, " ")})
+			strings.Join(n.OnTimeItems, " "), strings.Join(n.LateItems, " "), strings.Join(n.MissedItems, " "), strings.Join(n.PendingItems, " ")))
 	}
 	for _, d := range r.Duties {
 		row(d.Duty, "total", "", d.Total)

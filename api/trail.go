@@ -640,8 +640,8 @@ var trailCSVHeader = []string{
 }
 
 // writeTrailCSV writes the entries as RFC 4180 CSV with a header row. Cell
-// text is exactly as recorded (it is evidence); open it as text, not as
-// formulas.
+// text is as recorded (it is evidence), except that a cell a spreadsheet
+// would run as a formula is written with a leading apostrophe (csvCells).
 func writeTrailCSV(w interface{ Write([]byte) (int, error) }, entries []TrailEntry) error {
 	cw := csv.NewWriter(w)
 	cw.UseCRLF = true // RFC 4180
@@ -655,15 +655,28 @@ func writeTrailCSV(w interface{ Write([]byte) (int, error) }, entries []TrailEnt
 		return strconv.FormatInt(n, 10)
 	}
 	for _, e := range entries {
-		err := cw.Write([]string{
+		err := cw.Write(csvCells(
 			e.At.UTC().Format(time.RFC3339Nano), e.Source, e.Actor, e.Action, e.Reason, e.StaffID, e.CaseID,
 			e.Authority, e.PackVersion, e.RuleID, e.WorkflowID, e.RunID, e.EventID, num(e.AuditID), e.Hash,
 			num(e.HistoryEventID), e.HistoryEventType, e.Request, e.UpdateID, num(e.WrittenByEventID),
-		})
+		))
 		if err != nil {
 			return err
 		}
 	}
 	cw.Flush()
 	return cw.Error()
+}
+
+// csvCells is a CSV row safe to open in a spreadsheet: a cell beginning
+// with '=', '+', '-', '@', a tab or a carriage return would be run as a
+// formula (CSV injection), so it gets a leading apostrophe, which
+// spreadsheets show as text and do not display.
+func csvCells(cells ...string) []string {
+	for i, v := range cells {
+		if v != "" && strings.ContainsRune("=+-@\t\r", rune(v[0])) {
+			cells[i] = "'" + v
+		}
+	}
+	return cells
 }

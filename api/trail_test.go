@@ -4,9 +4,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/csv"
+	"net/http/httptest"
 	"slices"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/gin-gonic/gin"
 
 	commonpb "go.temporal.io/api/common/v1"
 	enumspb "go.temporal.io/api/enums/v1"
@@ -323,6 +327,58 @@ func TestRequestIDOf(t *testing.T) {
 	} {
 		if got := requestIDOf(in); got != want {
 			t.Errorf("requestIDOf(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// Issue 11 finding 6: a reason (or a worker's id, an item) beginning with
+// '=', '+', '-', '@', a tab or a carriage return was written raw, and a
+// spreadsheet opening the CSV ran it as a formula. Before the fix:
+//
+//	--- FAIL: TestCSVCellsAreNotFormulas
+//	    trail_test.go:359: trail reason cell "=HYPERLINK(\"http://evil.example\",\"click\")" would run as a formula
+func TestCSVCellsAreNotFormulas(t *testing.T) {
+	formulas := []string{`=HYPERLINK("http://evil.example","click")`, "+1+1", "-2+3", "@SUM(A1)", "\t=1", "\r=1"}
+	formula := func(cell string) bool { return cell != "" && strings.ContainsRune("=+-@\t\r", rune(cell[0])) }
+
+	var entries []TrailEntry
+	for _, f := range formulas {
+		entries = append(entries, TrailEntry{At: t0, Source: SourceAudit, Actor: "tm-1", Action: "hold.placed", Reason: f})
+	}
+	var buf bytes.Buffer
+	if err := writeTrailCSV(&buf, entries); err != nil {
+		t.Fatal(err)
+	}
+	recs, err := csv.NewReader(&buf).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	col := slices.Index(trailCSVHeader, "reason")
+	for i, r := range recs[1:] {
+		if formula(r[col]) {
+			t.Errorf("trail reason cell %q would run as a formula", r[col])
+		}
+		if r[col] != "'"+strings.ReplaceAll(formulas[i], "\r", "") { // a lone CR does not survive CSV reading
+			t.Errorf("trail reason cell %q, want %q with a leading apostrophe", r[col], formulas[i])
+		}
+	}
+
+	gin.SetMode(gin.TestMode)
+	w := httptest.NewRecorder()
+	c, _ := gin.CreateTestContext(w)
+	report := &ComplianceResponse{Authority: "bolton", Team: "north", Month: "2026-11", AsAt: "2026-11-30", Source: ReportStored,
+		Duties: []models.DutyCompliance{{Duty: "personal_supervision", ByWorker: []models.GroupCounts{{ID: "-sw"}},
+			Total: models.ComplianceCounts{MissedItems: []string{"=cmd|' /C calc'!A0"}}}}}
+	writeComplianceCSV(c, report)
+	recs, err = csv.NewReader(w.Body).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range recs[1:] {
+		for i, cell := range r {
+			if formula(cell) {
+				t.Errorf("compliance %s cell %q would run as a formula", complianceCSVHeader[i], cell)
+			}
 		}
 	}
 }
