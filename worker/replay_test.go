@@ -2,9 +2,12 @@ package worker_test
 
 import (
 	"context"
+	"errors"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -22,7 +25,10 @@ import (
 	"github.com/securebase/securebase/workflows"
 )
 
-var record = flag.Bool("record-histories", false, "write the histories this test records to ../testdata")
+var (
+	record  = flag.Bool("record-histories", false, "write the histories this test records to ../testdata")
+	release = flag.String("history-release", "", "with -record-histories, the release the histories are recorded under: name.json is written as name.RELEASE.json beside the older releases' files")
+)
 
 const historyDir = "../testdata"
 
@@ -54,9 +60,16 @@ type recorder struct {
 
 func newRecorder(t *testing.T) *recorder {
 	t.Helper()
+	return newRecorderIn(t, t.TempDir())
+}
+
+// newRecorderIn runs the server and worker on the data in dir (dir/temporal
+// and dir/app.db), made if missing: a directory an earlier build left
+// carries on where it stopped.
+func newRecorderIn(t *testing.T, dir string) *recorder {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	t.Cleanup(cancel)
-	dir := t.TempDir()
 	port, err := devserver.FreePort()
 	if err != nil {
 		t.Fatal(err)
@@ -130,7 +143,8 @@ func (r *recorder) wait(id string) {
 }
 
 // keep replays the workflow's history as it stands and, with
-// -record-histories, writes it to testdata/name.
+// -record-histories, writes it to testdata beside the histories of earlier
+// releases (see historyFile): a committed history is never overwritten.
 func (r *recorder) keep(name, id string) {
 	r.t.Helper()
 	hist := history(r.ctx, r.t, r.c, id)
@@ -139,15 +153,38 @@ func (r *recorder) keep(name, id string) {
 	if err := replayer.ReplayWorkflowHistory(nil, hist); err != nil {
 		r.t.Fatalf("%s does not replay: %v", id, err)
 	}
-	if *record {
+	if *record && name != "" {
 		raw, err := protojson.MarshalOptions{Indent: "  "}.Marshal(hist)
 		if err != nil {
 			r.t.Fatal(err)
 		}
-		if err := os.WriteFile(filepath.Join(historyDir, name), raw, 0o644); err != nil {
+		path, err := historyFile(name, *release)
+		if err != nil {
+			r.t.Fatal(err)
+		}
+		// O_EXCL: a file already there is an earlier release's history.
+		f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+		if err != nil {
+			r.t.Fatalf("not overwriting the committed history: %v", err)
+		}
+		defer f.Close()
+		if _, err := f.Write(raw); err != nil {
 			r.t.Fatal(err)
 		}
 	}
+}
+
+// historyFile is where a history recorded under a release goes:
+// testdata/<name>.<release>.json. Every release's history of a lifecycle
+// stays, so its old branches keep replaying.
+func historyFile(name, release string) (string, error) {
+	if release == "" {
+		return "", errors.New("-record-histories needs -history-release=NAME (for example the date, 2026-12-03): histories are added beside the old ones, never over them")
+	}
+	if strings.ContainsAny(release, "/\\ ") {
+		return "", fmt.Errorf("-history-release %q: use letters, digits, dots and dashes", release)
+	}
+	return filepath.Join(historyDir, strings.TrimSuffix(name, ".json")+"."+release+".json"), nil
 }
 
 func mustDate(t *testing.T, s string) policy.Date {
