@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"time"
 
 	"github.com/gin-gonic/gin"
 	enumspb "go.temporal.io/api/enums/v1"
@@ -48,6 +49,9 @@ type AllocateRequest struct {
 	ChronicNeglect bool   `json:"chronic_neglect"`
 	OverMaxReason  string `json:"over_max_reason"`
 	ReviewDate     string `json:"review_date"`
+	// An existing case being imported: when it was last supervised, from
+	// which the next case supervision is due (not from the allocation).
+	LastCaseSupervision string `json:"last_case_supervision,omitempty"`
 }
 
 // allocate starts the Case workflow. The same request again returns the
@@ -57,36 +61,18 @@ func (s *Server) allocate(c *gin.Context) (int, any, error) {
 	if err := decode(c, &req); err != nil {
 		return 0, nil, err
 	}
-	var k checks
-	add := func(field, problem string) { k.add(Problem{Field: field, Problem: problem}) }
-	for _, f := range []struct{ name, v string }{{"case_id", req.CaseID}, {"team", req.Team}, {"worker_id", req.WorkerID}} {
-		if f.v == "" {
-			add(f.name, "is required")
-		} else if !idPattern.MatchString(f.v) {
-			add(f.name, "must be 1-64 letters, digits, '.', '_' or '-'")
-		}
+	return s.allocateCase(c.Request.Context(), actor(c), req)
+}
+
+// allocateCase is allocation after the request is read: the API's and an
+// import's one path.
+func (s *Server) allocateCase(ctx context.Context, actor string, req AllocateRequest) (int, any, error) {
+	a, probs := s.checkAllocation(req)
+	if len(probs) > 0 {
+		return 0, nil, unprocessable(probs)
 	}
-	on := k.date("allocated_on", req.AllocatedOn)
-	var pack *policy.Pack
-	if !slices.Contains(s.Packs.Authorities(), req.Authority) {
-		add("authority", fmt.Sprintf("%q is not a known authority %v", req.Authority, s.Packs.Authorities()))
-	} else if !on.IsZero() {
-		p, err := s.Packs.Pack(req.Authority, on)
-		if err != nil {
-			add("allocated_on", err.Error())
-		} else {
-			pack = p
-		}
-	}
-	if pack != nil {
-		if _, ok := pack.CaseSupervision.Cadence(req.Category); !ok {
-			add("category", fmt.Sprintf("%q is not a category of the %s pack %v", req.Category, req.Authority, pack.CaseSupervision.CategoryNames()))
-		}
-	}
-	if err := k.err(); err != nil {
-		return 0, nil, err
-	}
-	ctx, cancel := context.WithTimeout(c.Request.Context(), s.Wait)
+	on, pack := a.on, a.pack
+	ctx, cancel := context.WithTimeout(ctx, s.Wait)
 	defer cancel()
 	id := workflows.ID(workflows.KindCase, req.CaseID)
 
@@ -132,7 +118,8 @@ func (s *Server) allocate(c *gin.Context) (int, any, error) {
 		CaseID: req.CaseID, Authority: req.Authority, Team: req.Team, Category: req.Category,
 		WorkerID: holder.ID, InvolvedID: involved, SupervisorID: supervisorID, ManagerID: managerID,
 		AllocatedOn: on, ChronicNeglect: req.ChronicNeglect, OverMax: overMax,
-		Pack: pack.Ref(), Escalation: pack.Escalation, ClosureDays: pack.ClosureDays, Actor: actor(c), AllocRules: applied,
+		Pack: pack.Ref(), Escalation: pack.Escalation, ClosureDays: pack.ClosureDays, Actor: actor, AllocRules: applied,
+		DutiesFrom: a.dutiesFrom, LastSupervised: a.lastSupervised,
 	}
 	if pack.CaseSupervision != nil {
 		in.Rules = *pack.CaseSupervision
@@ -156,6 +143,52 @@ func (s *Server) allocate(c *gin.Context) (int, any, error) {
 	}
 	// Two different requests can race to one case: the loser hears so.
 	return s.sameAllocation(sched, req, http.StatusCreated)
+}
+
+// caseStart is a checked allocation's dates and the pack it runs under
+// (today's, with duties from today, for an allocation before every version).
+type caseStart struct {
+	on, lastSupervised, dutiesFrom policy.Date
+	pack                           *policy.Pack
+}
+
+// checkAllocation checks the request alone and returns every problem.
+func (s *Server) checkAllocation(req AllocateRequest) (caseStart, []Problem) {
+	var k checks
+	add := func(field, problem string) { k.add(Problem{Field: field, Problem: problem}) }
+	for _, f := range []struct{ name, v string }{{"case_id", req.CaseID}, {"team", req.Team}, {"worker_id", req.WorkerID}} {
+		if f.v == "" {
+			add(f.name, "is required")
+		} else if !idPattern.MatchString(f.v) {
+			add(f.name, "must be 1-64 letters, digits, '.', '_' or '-'")
+		}
+	}
+	on := k.date("allocated_on", req.AllocatedOn)
+	lastSupervised := k.optionalDate("last_case_supervision", req.LastCaseSupervision)
+	today := policy.DateOf(time.Now())
+	if lastSupervised.After(today) {
+		add("last_case_supervision", fmt.Sprintf("%s is in the future", lastSupervised))
+	} else if !on.IsZero() && !lastSupervised.IsZero() && lastSupervised.Before(on) {
+		add("last_case_supervision", fmt.Sprintf("%s is before the allocation on %s", lastSupervised, on))
+	}
+	var pack *policy.Pack
+	var dutiesFrom policy.Date // an allocation before every pack version: duties start today
+	if !slices.Contains(s.Packs.Authorities(), req.Authority) {
+		add("authority", fmt.Sprintf("%q is not a known authority %v", req.Authority, s.Packs.Authorities()))
+	} else if !on.IsZero() {
+		p, from, err := s.Packs.PackOrToday(req.Authority, on, today)
+		if err != nil {
+			add("allocated_on", err.Error())
+		} else {
+			pack, dutiesFrom = p, from
+		}
+	}
+	if pack != nil {
+		if _, ok := pack.CaseSupervision.Cadence(req.Category); !ok {
+			add("category", fmt.Sprintf("%q is not a category of the %s pack %v", req.Category, req.Authority, pack.CaseSupervision.CategoryNames()))
+		}
+	}
+	return caseStart{on: on, lastSupervised: lastSupervised, dutiesFrom: dutiesFrom, pack: pack}, k.probs
 }
 
 // sameAllocation answers with the case when the request matches it.

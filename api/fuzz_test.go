@@ -86,7 +86,7 @@ func FuzzDecodeStaffRequest(f *testing.F) {
 	s := &Server{Packs: fuzzPacks}
 	f.Fuzz(func(t *testing.T, body []byte) {
 		fuzzDecode(t, body, func(req StaffRequest) []Problem {
-			_, _, probs := s.validateStaff(req)
+			_, probs := s.validateStaff(req)
 			return probs
 		})
 	})

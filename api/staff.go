@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"regexp"
 	"slices"
+	"time"
 
 	"github.com/gin-gonic/gin"
 	"go.temporal.io/api/serviceerror"
@@ -39,6 +40,11 @@ type StaffRequest struct {
 	Role         string `json:"role"`
 	SupervisorID string `json:"supervisor_id"`
 	StartDate    string `json:"start_date"`
+	// An existing worker being imported: when their last personal
+	// supervision was held and their current agreement signed, from which
+	// their duties are computed (not from the start date).
+	LastSupervision string `json:"last_supervision,omitempty"`
+	AgreementSigned string `json:"agreement_signed,omitempty"`
 }
 
 // StaffResponse is a staff record with the lifecycles it has.
@@ -95,9 +101,17 @@ func (s *Server) lifecycleID(c *gin.Context, kind, lacks string) (string, error)
 	return id, nil
 }
 
+// staffStart is a validated request's dates: the start, the pack its duties
+// run under, and for an import the day they begin and the last-held dates.
+type staffStart struct {
+	start, dutiesFrom, lastSupervision, agreementSigned policy.Date
+	pack                                                *policy.Pack
+}
+
 // validate checks the request alone and returns every problem, plus the
-// start date and the pack in force on it.
-func (s *Server) validateStaff(req StaffRequest) (policy.Date, *policy.Pack, []Problem) {
+// start date and the pack in force on it (today's, for a start before
+// every version: an existing worker's duties start at import).
+func (s *Server) validateStaff(req StaffRequest) (staffStart, []Problem) {
 	var probs []Problem
 	add := func(field, problem string) { probs = append(probs, Problem{Field: field, Problem: problem}) }
 	if req.ID == "" {
@@ -137,20 +151,38 @@ func (s *Server) validateStaff(req StaffRequest) (policy.Date, *policy.Pack, []P
 	} else {
 		start = d
 	}
-	var pack *policy.Pack
+	out := staffStart{start: start}
+	today := policy.DateOf(time.Now())
 	if req.Authority == "" {
 		add("authority", "is required")
 	} else if !slices.Contains(s.Packs.Authorities(), req.Authority) {
 		add("authority", fmt.Sprintf("%q is not a known authority %v", req.Authority, s.Packs.Authorities()))
 	} else if !start.IsZero() {
-		p, err := s.Packs.Pack(req.Authority, start)
+		p, from, err := s.Packs.PackOrToday(req.Authority, start, today)
 		if err != nil {
 			add("start_date", err.Error())
 		} else {
-			pack = p
+			out.pack, out.dutiesFrom = p, from
 		}
 	}
-	return start, pack, probs
+	held := func(field, v string) policy.Date {
+		if v == "" {
+			return policy.Date{}
+		}
+		d, err := policy.ParseDate(v)
+		switch {
+		case err != nil:
+			add(field, err.Error())
+		case d.After(today):
+			add(field, fmt.Sprintf("%s is in the future", d))
+		case !start.IsZero() && d.Before(start):
+			add(field, fmt.Sprintf("%s is before the start date %s", d, start))
+		}
+		return d
+	}
+	out.lastSupervision = held("last_supervision", req.LastSupervision)
+	out.agreementSigned = held("agreement_signed", req.AgreementSigned)
+	return out, probs
 }
 
 // onboard registers a starter: the Onboard workflow writes the record and
@@ -160,11 +192,18 @@ func (s *Server) onboard(c *gin.Context) (int, any, error) {
 	if err := decode(c, &req); err != nil {
 		return 0, nil, err
 	}
-	start, pack, probs := s.validateStaff(req)
+	return s.onboardStaff(c.Request.Context(), actor(c), req)
+}
+
+// onboardStaff is onboarding after the request is read: the API's and an
+// import's one path.
+func (s *Server) onboardStaff(ctx context.Context, actor string, req StaffRequest) (int, any, error) {
+	v, probs := s.validateStaff(req)
 	if len(probs) > 0 {
 		return 0, nil, unprocessable(probs)
 	}
-	ctx, cancel := context.WithTimeout(c.Request.Context(), s.Wait)
+	start, pack := v.start, v.pack
+	ctx, cancel := context.WithTimeout(ctx, s.Wait)
 	defer cancel()
 
 	existing, err := models.GetStaff(ctx, s.DB, req.ID)
@@ -202,7 +241,7 @@ func (s *Server) onboard(c *gin.Context) (int, any, error) {
 	}
 
 	in := workflows.OnboardInput{
-		Actor: actor(c),
+		Actor: actor,
 		Staff: activities.StaffRecord{
 			ID: req.ID, Name: req.Name, Authority: req.Authority, Team: req.Team, Role: req.Role,
 			SupervisorID: req.SupervisorID, StartDate: start.String(), Status: "active", PackVersion: pack.Version,
@@ -210,11 +249,13 @@ func (s *Server) onboard(c *gin.Context) (int, any, error) {
 	}
 	person := workflows.Person{
 		StaffID: req.ID, Name: req.Name, Authority: req.Authority, Team: req.Team, Role: req.Role,
-		SupervisorID: req.SupervisorID, ManagerID: managerID, Start: start,
+		SupervisorID: req.SupervisorID, ManagerID: managerID, Start: start, DutiesFrom: v.dutiesFrom,
 	}
 	if req.SupervisorID != "" {
 		agreement := workflows.NewAgreementInput(person, pack, in.Actor)
+		agreement.SignedOn = v.agreementSigned
 		supervision := workflows.NewSupervisionInput(person, pack, in.Actor)
+		supervision.LastHeld = v.lastSupervision
 		in.Agreement = &agreement
 		if req.Role == "nqsw" {
 			in.ASYE = &workflows.ASYEInput{

@@ -206,3 +206,28 @@ func wantErr(t *testing.T, err error, parts ...string) {
 		}
 	}
 }
+
+func TestPackOrTodayTakesTodaysVersionForADayBeforeEveryVersion(t *testing.T) {
+	reg, err := Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	today, _ := ParseDate("2026-12-03")
+	first := reg.versions["cumberland"][0].EffectiveFrom
+	before := first.AddDays(-400)
+	p, from, err := reg.PackOrToday("cumberland", before, today)
+	if err != nil {
+		t.Fatalf("a start before every version is refused: %v", err)
+	}
+	want, _ := reg.Pack("cumberland", today)
+	if p != want || !from.Equal(today) {
+		t.Fatalf("got version %s from %s, want %s from %s", p.Version, from, want.Version, today)
+	}
+	if _, err := reg.Pack("cumberland", before); err == nil {
+		t.Fatal("Pack itself should still refuse the day")
+	}
+	p, from, err = reg.PackOrToday("cumberland", today, today)
+	if err != nil || !from.IsZero() || p != want {
+		t.Fatalf("a day in force: got %v %s %v", p, from, err)
+	}
+}

@@ -64,6 +64,9 @@ type AgreementInput struct {
 	Escalation  policy.Escalation `json:"escalation"`
 	ClosureDays []policy.Date     `json:"closure_days,omitempty"`
 	Actor       string            `json:"actor"`
+	// SignedOn is when an imported worker's current agreement was signed
+	// before securebase: the lifecycle starts agreed, renewal due from it.
+	SignedOn policy.Date `json:"signed_on,omitzero"`
 	// State is nil on the first run and carried across continue-as-new.
 	State *AgreementState `json:"state,omitempty"`
 }
@@ -202,7 +205,7 @@ func Agreement(ctx workflow.Context, in AgreementInput) (AgreementResult, error)
 	}
 	first := in.State == nil
 	if first {
-		w.initState()
+		w.initState(importing(ctx, "agreement-import-v1", !in.SignedOn.IsZero() || !p.DutiesFrom.IsZero()))
 	} else {
 		w.st = in.State
 	}
@@ -212,11 +215,18 @@ func Agreement(ctx workflow.Context, in AgreementInput) (AgreementResult, error)
 	}
 	w.onLeave(ctx, w.leave)
 	if first {
+		detail := w.versionDetail()
+		if w.st.Status == AgreementAgreed { // imported: signed before securebase
+			detail["agreed_on"] = w.st.AgreedOn.String()
+			if r := w.st.Renewal; r != nil {
+				detail["next_renewal"] = r.Due.String()
+			}
+		}
 		w.record(ctx, "started", activities.Event{
 			Actor:  in.Actor,
 			Action: "agreement.started",
 			RuleID: w.st.Signing.Rule,
-			Detail: w.versionDetail(),
+			Detail: detail,
 			Due:    w.openItems(),
 		})
 	}
@@ -235,13 +245,28 @@ func Agreement(ctx workflow.Context, in AgreementInput) (AgreementResult, error)
 	return AgreementResult{Status: w.st.Status, Version: w.st.Version, AgreedOn: w.st.AgreedOn, LeftOn: w.st.LeftOn, Reason: w.st.LeftBecause}, nil
 }
 
-func (w *agreement) initState() {
+// initState opens the first version at joining; an imported worker's opens
+// on the day of import when their start predates the packs, and is agreed
+// already when the import says when it was signed.
+func (w *agreement) initState(imported bool) {
+	p := w.in.Person
 	w.st = &AgreementState{
-		SupervisorID: w.in.Person.SupervisorID,
-		ManagerID:    w.in.Person.ManagerID,
+		SupervisorID: p.SupervisorID,
+		ManagerID:    p.ManagerID,
 		Requests:     map[string]string{},
 	}
-	w.openVersion(OpenedJoining, w.in.Person.Start)
+	opened := p.Start
+	if imported && !p.DutiesFrom.IsZero() {
+		opened = p.DutiesFrom
+	}
+	w.openVersion(OpenedJoining, opened)
+	if signed := w.in.SignedOn; imported && !signed.IsZero() {
+		st := w.st
+		st.Status, st.AgreedOn = AgreementAgreed, signed
+		if due, rule, ok := w.in.Rules.RenewalDue(signed, w.cal); ok {
+			st.Renewal = &DueState{Seq: st.Version + 1, Due: due, Rule: rule}
+		}
+	}
 }
 
 func (w *agreement) left() bool { return w.st.Status == StatusLeft }

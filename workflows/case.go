@@ -47,7 +47,13 @@ type CaseInput struct {
 	ClosureDays []policy.Date           `json:"closure_days,omitempty"`
 	Actor       string                  `json:"actor"`
 	AllocRules  []policy.RoleAllocation `json:"alloc_rules,omitempty"` // the rules the allocation applied, for the trail
-	State       *CaseState              `json:"state,omitempty"`
+	// Set by an import: DutiesFrom when the allocation predates every pack
+	// version (duties begin on the day of import), LastSupervised when the
+	// case was last supervised before securebase (the next is due from it,
+	// and the allocation's own supervision is past).
+	DutiesFrom     policy.Date `json:"duties_from,omitzero"`
+	LastSupervised policy.Date `json:"last_supervised,omitzero"`
+	State          *CaseState  `json:"state,omitempty"`
 }
 
 // OverMax is the recorded reason for allocating above the maximum.
@@ -172,7 +178,7 @@ func Case(ctx workflow.Context, in CaseInput) (CaseResult, error) {
 	w.lifecycle = newLifecycle(ctx, "case", "case", in.WorkerID, "case "+in.CaseID, in.Authority, in.Team, in.Pack, in.ClosureDays, in.Escalation)
 	w.caseID = in.CaseID
 	if in.State == nil {
-		w.initState()
+		w.initState(importing(ctx, "case-import-v1", !in.DutiesFrom.IsZero() || !in.LastSupervised.IsZero()))
 	} else {
 		w.st = in.State
 	}
@@ -195,8 +201,12 @@ func Case(ctx workflow.Context, in CaseInput) (CaseResult, error) {
 	return CaseResult{Status: w.st.Status, ClosedOn: w.st.ClosedOn, Unmet: w.unmetKeys()}, nil
 }
 
-func (w *caseFlow) initState() {
+func (w *caseFlow) initState(imported bool) {
 	in := w.in
+	from := in.AllocatedOn
+	if imported && !in.DutiesFrom.IsZero() {
+		from = in.DutiesFrom
+	}
 	st := &CaseState{
 		Status: CaseOpen, Category: in.Category, CategorySince: in.AllocatedOn,
 		WorkerID: in.WorkerID, InvolvedID: in.InvolvedID, Team: in.Team,
@@ -204,14 +214,17 @@ func (w *caseFlow) initState() {
 	}
 	w.st = st
 	st.Cadence, _ = in.Rules.Cadence(in.Category)
-	if r := in.Rules.OnAllocation; r != nil {
+	if r := in.Rules.OnAllocation; r != nil && !(imported && !in.LastSupervised.IsZero()) {
 		// Due on the day of allocation: the allocation plan is made then.
-		st.Allocation = &CaseDuty{Key: "allocation", Kind: "case_allocation_supervision", DueState: DueState{Seq: 0, Due: in.AllocatedOn, Rule: r.Rule}}
+		st.Allocation = &CaseDuty{Key: "allocation", Kind: "case_allocation_supervision", DueState: DueState{Seq: 0, Due: from, Rule: r.Rule}}
 	}
 	if m := in.OverMax; m != nil {
 		st.OverMaxReview = &CaseDuty{Key: "over_max_review", Kind: "caseload_over_max_review", DueState: DueState{Due: m.ReviewDate, Rule: m.Rule}}
 	}
-	w.scheduleNext(in.AllocatedOn)
+	if imported && !in.LastSupervised.IsZero() {
+		from = in.LastSupervised
+	}
+	w.scheduleNext(from)
 	w.setPlanFlag(in.AllocatedOn)
 }
 

@@ -17,6 +17,16 @@ type Person struct {
 	SupervisorID string      `json:"supervisor_id"`
 	ManagerID    string      `json:"manager_id,omitempty"` // the supervisor's own supervisor: escalations go there
 	Start        policy.Date `json:"start"`
+	// DutiesFrom is set for an existing worker imported whose start predates
+	// every pack version: their duties begin on the day of import instead.
+	DutiesFrom policy.Date `json:"duties_from,omitzero"`
+}
+
+// importing says whether a first run takes the dates an import gave
+// (DutiesFrom, a last-held date): a patched change, taken only by runs
+// started with them, so histories recorded before it replay unchanged.
+func importing(ctx workflow.Context, changeID string, given bool) bool {
+	return given && workflow.GetVersion(ctx, changeID, workflow.DefaultVersion, 1) == 1
 }
 
 // Signals every person's lifecycle (ASYE, Agreement, Supervision) answers.

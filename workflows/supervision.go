@@ -64,7 +64,10 @@ type SupervisionInput struct {
 	ClosureDays       []policy.Date            `json:"closure_days,omitempty"`
 	// FirstDue is set when a passed ASYE hands over: the first session is due
 	// when the ASYE's next one was, so the cadence continues without a gap.
-	FirstDue policy.Date       `json:"first_due"`
+	FirstDue policy.Date `json:"first_due"`
+	// LastHeld is an imported worker's last session before securebase: the
+	// first is due one interval after it, not after the start.
+	LastHeld policy.Date       `json:"last_held,omitzero"`
 	Actor    string            `json:"actor"`
 	State    *SupervisionState `json:"state,omitempty"`
 
@@ -217,7 +220,7 @@ func Supervision(ctx workflow.Context, in SupervisionInput) (SupervisionResult, 
 		in:        in,
 	}
 	if in.State == nil {
-		w.initState(today(ctx))
+		w.initState(today(ctx), importing(ctx, "supervision-import-v1", !in.LastHeld.IsZero() || !p.DutiesFrom.IsZero()))
 	} else {
 		w.st = in.State
 	}
@@ -227,15 +230,19 @@ func Supervision(ctx workflow.Context, in SupervisionInput) (SupervisionResult, 
 	}
 	w.onLeave(ctx, w.leave)
 	if in.State == nil {
+		detail := map[string]any{
+			"role": p.Role, "cadence_role": in.Cadence.Role, "cadence": w.cadenceText(today(ctx)),
+			"first_due": w.st.Session.Due.String(), "handed_over": !in.FirstDue.IsZero(),
+		}
+		if !in.LastHeld.IsZero() {
+			detail["last_held"] = in.LastHeld.String() // imported
+		}
 		w.record(ctx, "started", activities.Event{
 			Actor:  in.Actor,
 			Action: "supervision.started",
 			RuleID: w.st.Session.Rule,
-			Detail: map[string]any{
-				"role": p.Role, "cadence_role": in.Cadence.Role, "cadence": w.cadenceText(today(ctx)),
-				"first_due": w.st.Session.Due.String(), "handed_over": !in.FirstDue.IsZero(),
-			},
-			Due: w.allDue(),
+			Detail: detail,
+			Due:    w.allDue(),
 		})
 	}
 	again, err := w.run(ctx, w.finished, w.nextDeadline, w.fireDeadlines)
@@ -250,8 +257,19 @@ func Supervision(ctx workflow.Context, in SupervisionInput) (SupervisionResult, 
 	return SupervisionResult{Status: w.st.Status, ClosedOn: w.st.ClosedOn, Reason: w.st.CloseReason}, nil
 }
 
-func (w *supervision) initState(opened policy.Date) {
+// initState opens the duties: from the start, or for an imported worker
+// from their last session (else the day of import).
+func (w *supervision) initState(opened policy.Date, imported bool) {
 	p := w.in.Person
+	from, yearFrom := p.Start, p.Start
+	if imported {
+		if !p.DutiesFrom.IsZero() {
+			from, yearFrom = p.DutiesFrom, p.DutiesFrom
+		}
+		if !w.in.LastHeld.IsZero() {
+			from = w.in.LastHeld
+		}
+	}
 	st := &SupervisionState{
 		Status: SupervisionActive, Opened: opened, SupervisorID: p.SupervisorID, ManagerID: p.ManagerID,
 		Requests: map[string]string{},
@@ -260,8 +278,8 @@ func (w *supervision) initState(opened policy.Date) {
 	if w.in.Cadence.Timed() {
 		first := w.in.FirstDue
 		if first.IsZero() {
-			every, _ := w.interval(p.Start)
-			first = w.sessionDue(every, p.Start)
+			every, _ := w.interval(from)
+			first = w.sessionDue(every, from)
 		}
 		_, rule := w.interval(first)
 		st.Session = DueState{Seq: 1, Due: first, Rule: rule}
@@ -272,7 +290,7 @@ func (w *supervision) initState(opened policy.Date) {
 		if s == nil {
 			return DueState{}
 		}
-		return DueState{Seq: 1, Due: laterOf(s.Period.AddTo(p.Start, w.cal), opened), Rule: s.Rule}
+		return DueState{Seq: 1, Due: laterOf(s.Period.AddTo(yearFrom, w.cal), opened), Rule: s.Rule}
 	}
 	st.Observation = firstYear(d.Observation)
 	st.Appraisal = firstYear(d.Appraisal)
