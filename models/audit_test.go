@@ -172,7 +172,7 @@ func TestAuditChainMigratesExistingRows(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		if _, broken, _ := models.VerifyAudit(context.Background(), db); broken == nil {
+		if _, broken, err := models.VerifyAudit(context.Background(), db); err == nil && broken == nil {
 			t.Fatal("unhashed rows verified as intact")
 		}
 		if err := models.Migrate(db); err != nil {
@@ -184,8 +184,9 @@ func TestAuditChainMigratesExistingRows(t *testing.T) {
 		}
 		verifyIntact(t, db, 5)
 		var first models.AuditEvent
-		if err := db.Order("id").First(&first).Error; err != nil || first.PrevHash != "" || len(first.Hash) != 64 {
-			t.Fatalf("first row %+v, %v: want no prev_hash and a SHA-256 hash", first, err)
+		if err := db.Order("id").First(&first).Error; err != nil || first.PrevHash != "" || len(first.Hash) != 64 ||
+			first.Stream != "Supervision:emp-1" || first.Seq != 1 {
+			t.Fatalf("first row %+v, %v: want the first of its stream, no prev_hash and a SHA-256 hash", first, err)
 		}
 	})
 }

@@ -68,7 +68,7 @@ const (
 
 // datasetTables are emptied by ResetDataset, children before parents.
 var datasetTables = []string{
-	"audit_events", "notifications", "notification_deliveries", "sessions", "due_items", "supervisor_assignments",
+	"audit_anchor_leaves", "audit_anchors", "audit_stream_heads", "audit_events", "notifications", "notification_deliveries", "sessions", "due_items", "supervisor_assignments",
 	"record_disputes", "record_signatures", "record_versions", "supervision_records",
 	"case_actions", "cases", "compliance_reports", "staff",
 }
@@ -538,19 +538,12 @@ func (g *datasetGen) run(tx *gorm.DB) error {
 }
 
 // audit writes the decision trail of the sessions of a sample of staff, as
-// RecordEvent would, then links the rows into the hash chain (AuditHash),
+// RecordEvent would, then links the rows into their streams' chains (RechainAudit),
 // so `securebase audit verify` holds on the dataset.
 func (g *datasetGen) audit() error {
-	var before struct {
-		ID   int64
-		Hash string
-	}
-	if err := g.tx.Raw("SELECT id, hash FROM audit_events ORDER BY id DESC LIMIT 1").Scan(&before).Error; err != nil {
-		return err
-	}
 	if err := g.exec("audit sample", fmt.Sprintf(`
 		INSERT INTO audit_events (workflow_id, event_id, run_id, staff_id, case_id, actor, action, reason, authority, pack_version,
-			rule_id, detail, occurred_at, recorded_at, prev_hash, hash)
+			rule_id, detail, occurred_at, recorded_at, prev_hash, hash, stream, seq)
 		SELECT wf, CASE WHEN personal THEN 'session:' ELSE 'supervision:' END || req, '', staff_id, case_id, supervisor_id,
 			CASE WHEN kind = 'asye_session' THEN 'asye.session_recorded' WHEN personal THEN 'supervision.session_recorded'
 				ELSE 'case.supervision_recorded' END,
@@ -558,34 +551,15 @@ func (g *datasetGen) audit() error {
 			CASE WHEN personal THEN jsonb_build_object('record_id', staff_id || '.' || req)
 				ELSE jsonb_build_object('kind', CASE WHEN key = 'allocation' THEN 'allocation' ELSE 'case' END,
 					'held_on', to_char(met_on, 'YYYY-MM-DD'), 'supervisor_id', supervisor_id) END::text,
-			date_trunc('milliseconds', updated_at), date_trunc('milliseconds', updated_at) + interval '40 milliseconds', '', ''
+			date_trunc('milliseconds', updated_at), date_trunc('milliseconds', updated_at) + interval '40 milliseconds', '', '',
+			'', -row_number() OVER () -- unique until RechainAudit puts each row in its stream
 		FROM ds_occ WHERE met_on IS NOT NULL AND %s < %g
 		ORDER BY updated_at, wf, key`, g.u("audit", "staff_id"), auditSampleShare)); err != nil {
 		return err
 	}
 	t0 := time.Now()
-	prev, after := before.Hash, before.ID
-	for {
-		var rows []AuditEvent
-		if err := g.tx.Where("id > ?", after).Order("id").Limit(2000).Find(&rows).Error; err != nil {
-			return err
-		}
-		if len(rows) == 0 {
-			break
-		}
-		var vals []string
-		var args []any
-		for i := range rows {
-			h := AuditHash(&rows[i], prev)
-			vals = append(vals, "(?::bigint, ?, ?)")
-			args = append(args, rows[i].ID, prev, h)
-			prev = h
-		}
-		err := g.tx.Exec("UPDATE audit_events a SET prev_hash = v.p, hash = v.h FROM (VALUES "+strings.Join(vals, ",")+") AS v(id, p, h) WHERE a.id = v.id", args...).Error
-		if err != nil {
-			return fmt.Errorf("dataset audit chain: %w", err)
-		}
-		after = rows[len(rows)-1].ID
+	if err := RechainAudit(g.tx); err != nil { // each row into its stream's chain, as AppendAudit would have
+		return fmt.Errorf("dataset audit chain: %w", err)
 	}
 	if g.o.Progress != nil {
 		g.o.Progress("audit chain", time.Since(t0))

@@ -61,6 +61,9 @@ var migrations = []Migration{
 	{Version: 15, Name: "short sessions flagged", Up: func(tx *gorm.DB) error {
 		return tx.AutoMigrate(&Session{}) // adds sessions.usual_minutes
 	}},
+	// One hash chain per stream instead of one through the whole table, so
+	// appends lock only their own stream's head (audit.go).
+	{Version: 16, Name: "audit chains per stream", Up: migrateAuditStreams},
 }
 
 // Migrations returns the migrations this binary knows, oldest first.
@@ -186,4 +189,24 @@ func Migrate(db *gorm.DB) error {
 		}
 	}
 	return nil
+}
+
+// migrateAuditStreams adds the stream and seq columns (when an old
+// audit_events lacks them) and the chain's tables, re-chains every row into
+// its stream in id order, and only then makes (stream, seq) unique.
+func migrateAuditStreams(tx *gorm.DB) error {
+	for _, col := range []string{"Stream", "Seq"} {
+		if !tx.Migrator().HasColumn(&AuditEvent{}, col) {
+			if err := tx.Migrator().AddColumn(&AuditEvent{}, col); err != nil {
+				return err
+			}
+		}
+	}
+	if err := tx.AutoMigrate(AuditModels()...); err != nil {
+		return err
+	}
+	if err := RechainAudit(tx); err != nil {
+		return err
+	}
+	return tx.Exec("CREATE UNIQUE INDEX IF NOT EXISTS ux_audit_events_stream_seq ON audit_events (stream, seq)").Error
 }

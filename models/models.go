@@ -156,7 +156,11 @@ type AuditEvent struct {
 	Detail      string    `gorm:"type:text;not null;default:'{}'" json:"detail"`                                                                              // JSON object
 	OccurredAt  time.Time `gorm:"not null;index:ix_audit_events_staff_occurred,priority:2;index:ix_audit_events_case_occurred,priority:2" json:"occurred_at"` // workflow time
 	RecordedAt  time.Time `gorm:"not null" json:"recorded_at"`                                                                                                // wall-clock time of the write
-	// The hash chain (audit.go): the previous row's hash and this row's.
+	// The hash chain (audit.go): the stream the row is chained in, its place
+	// there (1, 2, ...; unique with the stream, migration 16), the previous
+	// row's hash in that stream and this row's.
+	Stream   string `gorm:"not null;default:''" json:"stream"`
+	Seq      int64  `gorm:"not null;default:0" json:"seq"`
 	PrevHash string `gorm:"not null;default:''" json:"prev_hash"`
 	Hash     string `gorm:"not null;default:''" json:"hash"`
 }

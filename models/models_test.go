@@ -224,10 +224,11 @@ func TestReadHelpers(t *testing.T) {
 		at1 := time.Date(2025, 6, 2, 10, 30, 0, 0, bst)
 		at2 := time.Date(2025, 6, 2, 9, 45, 0, 500_000_000, time.UTC)
 		at0 := time.Date(2025, 6, 2, 9, 30, 0, 0, time.UTC).Add(-time.Microsecond)
-		mustCreate(&models.AuditEvent{WorkflowID: "ASYE:emp-1", EventID: "b", StaffID: "emp-1", Action: "second", Detail: "{}", OccurredAt: at2, RecordedAt: time.Now()})
-		mustCreate(&models.AuditEvent{WorkflowID: "ASYE:emp-1", EventID: "a", StaffID: "emp-1", Action: "first", Detail: "{}", OccurredAt: at1, RecordedAt: time.Now()})
-		mustCreate(&models.AuditEvent{WorkflowID: "ASYE:emp-1", EventID: "z", StaffID: "emp-1", Action: "zeroth", Detail: "{}", OccurredAt: at0, RecordedAt: time.Now()})
-		mustCreate(&models.AuditEvent{WorkflowID: "ASYE:emp-2", EventID: "a", StaffID: "emp-2", Action: "other", Detail: "{}", OccurredAt: at1, RecordedAt: time.Now()})
+		// Rows written around the chain (AppendAudit): distinct seqs keep (stream, seq) unique.
+		mustCreate(&models.AuditEvent{Seq: 1, WorkflowID: "ASYE:emp-1", EventID: "b", StaffID: "emp-1", Action: "second", Detail: "{}", OccurredAt: at2, RecordedAt: time.Now()})
+		mustCreate(&models.AuditEvent{Seq: 2, WorkflowID: "ASYE:emp-1", EventID: "a", StaffID: "emp-1", Action: "first", Detail: "{}", OccurredAt: at1, RecordedAt: time.Now()})
+		mustCreate(&models.AuditEvent{Seq: 3, WorkflowID: "ASYE:emp-1", EventID: "z", StaffID: "emp-1", Action: "zeroth", Detail: "{}", OccurredAt: at0, RecordedAt: time.Now()})
+		mustCreate(&models.AuditEvent{Seq: 4, WorkflowID: "ASYE:emp-2", EventID: "a", StaffID: "emp-2", Action: "other", Detail: "{}", OccurredAt: at1, RecordedAt: time.Now()})
 		trail, err := models.ListAudit(ctx, db, "emp-1")
 		if err != nil {
 			t.Fatal(err)
