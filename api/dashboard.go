@@ -15,6 +15,8 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/securebase/securebase/models"
 )
 
 // The dashboard: server-rendered pages for supervisors, supervisees, senior
@@ -61,8 +63,17 @@ var templates = parseTemplates()
 func parseTemplates() map[string]*template.Template {
 	funcs := template.FuncMap{
 		"percent": func(r *float64) string { return fmt.Sprintf("%.0f%%", *r*100) },
-		"when":    func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05Z") },
 		"join":    strings.Join,
+		// The vocabulary (api/vocab.go): every engine word a page shows.
+		"when": when, "isoTime": isoTime, "longDate": longDate, "shortDate": shortDate,
+		"monthName": monthName, "monthShort": monthShort,
+		"duty": duty, "dutyName": dutyName, "statusName": statusName, "statusTag": statusTag,
+		"roleName": roleName, "rolesIn": rolesIn, "lifecycleName": lifecycleName, "lifecycleOf": lifecycleOf,
+		"eventName": eventName, "categoryName": categoryName, "cadence": cadence, "words": words,
+		"complianceDuty": complianceDuty, "ruleURL": ruleURL,
+		"ruleOf":  func(authority, id string) ruleRef { return ruleRef{Authority: authority, ID: id} },
+		"itemsOf": func(items []models.DueItem, names people, label string) itemList { return itemList{items, names, label} },
+		"drill":   drillURL,
 	}
 	pages, err := fs.Glob(templateFS, "web/templates/*.html")
 	if err != nil {
@@ -83,15 +94,27 @@ func parseTemplates() map[string]*template.Template {
 type view struct {
 	Title     string
 	Principal *Principal
+	Me        string // the signed-in person's name (their id when the token names nobody)
 	Nav       []dashboardPage
 	Active    string
+	Errors    []Problem // the error summary: each links to its field's id
 	Page      any
+}
+
+// ruleRef is a rule a page links to: its id in an authority's pack.
+type ruleRef struct{ Authority, ID string }
+
+// itemList is a table of due items with the names of the people in them.
+type itemList struct {
+	Items []models.DueItem
+	Names people
+	Label string // the id of the heading that names the table
 }
 
 // dashboardRoutes adds the login, the pages and their static assets.
 func (s *Server) dashboardRoutes(r *gin.Engine) {
 	static, _ := fs.Sub(staticFS, "web/static")
-	for _, f := range []string{"dashboard.css", "dashboard.js"} { // files only: no directory listing
+	for _, f := range []string{"dashboard.css", "dashboard.js", "govuk/govuk-frontend.min.css"} { // files only: no directory listing
 		r.StaticFileFS("/static/"+f, f, http.FS(static))
 	}
 	r.GET("/login", s.loginPage)
@@ -102,11 +125,16 @@ func (s *Server) dashboardRoutes(r *gin.Engine) {
 	r.GET("/dashboard/supervisee", s.page(RoleSupervisee, "supervisee", s.superviseePage))
 	r.GET("/dashboard/senior", s.page(RoleSeniorManager, "senior", s.seniorPage))
 	r.GET("/dashboard/auditor", s.page(RoleAuditor, "auditor", s.auditorPage))
+	r.GET("/dashboard/senior/items", s.page(RoleSeniorManager, "senior_items", s.seniorItemsPage))
+	r.GET("/dashboard/rules/:authority", s.page("", "rules", s.rulesPage)) // the policy is open to everyone signed in
 }
 
 // render writes a page: security headers that keep scripts, styles and
 // forms to this origin, then the template.
 func (s *Server) render(c *gin.Context, status int, name string, v view) {
+	if e, ok := v.Page.(withErrors); ok {
+		v.Errors = e.FieldErrors()
+	}
 	var buf bytes.Buffer
 	if err := templates[name].ExecuteTemplate(&buf, "layout", v); err != nil {
 		if s.Log != nil {
@@ -140,8 +168,9 @@ func (s *Server) signedIn(c *gin.Context) (Principal, bool) {
 	return p, err == nil
 }
 
-// page serves a role's page: to /login without a valid login, 403 without
-// the role, else the page build makes, or the error it met.
+// page serves a role's page (role "": anyone signed in): to /login without
+// a valid login, 403 without the role, else the page build makes, or the
+// error it met.
 func (s *Server) page(role, name string, build func(*gin.Context, Principal) (any, error)) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		p, ok := s.signedIn(c)
@@ -149,15 +178,18 @@ func (s *Server) page(role, name string, build func(*gin.Context, Principal) (an
 			c.Redirect(http.StatusSeeOther, "/login")
 			return
 		}
-		if !p.Has(role) {
-			s.forbidden(c, p, fmt.Sprintf("This page is for the %s role; you sign in as %s.", role, strings.Join(p.Roles, ", ")))
+		if role != "" && !p.Has(role) {
+			s.forbidden(c, p, fmt.Sprintf("This page is for the %s role; you are signed in as %s.", strings.ToLower(roleName(role)), strings.ToLower(rolesIn(p.Roles))))
 			return
 		}
-		v := view{Principal: &p, Nav: nav(&p), Active: c.Request.URL.Path}
+		v := view{Principal: &p, Me: s.displayName(c, p), Nav: nav(&p), Active: c.Request.URL.Path}
 		for _, pg := range dashboardPages {
 			if pg.Role == role {
 				v.Title = pg.Title
 			}
+		}
+		if t, ok := subPageTitles[name]; ok {
+			v.Title = t
 		}
 		data, err := build(c, p)
 		if err != nil {
@@ -170,12 +202,39 @@ func (s *Server) page(role, name string, build func(*gin.Context, Principal) (an
 			return
 		}
 		v.Page = data
+		if t, ok := data.(titled); ok && t.PageTitle() != "" {
+			v.Title = t.PageTitle()
+		}
 		s.render(c, http.StatusOK, name, v)
 	}
 }
 
+// subPageTitles title the pages that are not a role's own.
+var subPageTitles = map[string]string{"senior_items": "The duties behind a number", "rules": "The policy"}
+
+// titled is a page's data that names its own title.
+type titled interface{ PageTitle() string }
+
+// withErrors is a page's data that found problems in what was asked of it:
+// the layout lists them in the error summary.
+type withErrors interface{ FieldErrors() []Problem }
+
+// displayName is how the header names the signed-in person: their name on
+// the staff record, else the token's name, else their id.
+func (s *Server) displayName(c *gin.Context, p Principal) string {
+	if s.DB != nil {
+		if st, err := s.me(c.Request.Context(), p); err == nil && st != nil && st.Name != "" {
+			return st.Name
+		}
+	}
+	if p.Name != "" {
+		return p.Name
+	}
+	return p.ID
+}
+
 func (s *Server) forbidden(c *gin.Context, p Principal, why string) {
-	s.render(c, http.StatusForbidden, "forbidden", view{Title: "Not for you", Principal: &p, Nav: nav(&p), Page: why})
+	s.render(c, http.StatusForbidden, "forbidden", view{Title: "This page is not for you", Principal: &p, Me: s.displayName(c, p), Nav: nav(&p), Page: why})
 }
 
 // home sends the signed-in person to their page.
@@ -195,6 +254,14 @@ func (s *Server) home(c *gin.Context) {
 
 // loginData is the login form's state.
 type loginData struct{ Error string }
+
+// FieldErrors puts a failed sign-in in the error summary.
+func (d loginData) FieldErrors() []Problem {
+	if d.Error == "" {
+		return nil
+	}
+	return []Problem{{Field: "token", Problem: d.Error}}
+}
 
 func (s *Server) loginPage(c *gin.Context) {
 	s.render(c, http.StatusOK, "login", view{Title: "Sign in", Page: loginData{}})

@@ -22,7 +22,11 @@ var teamPalette = []string{"#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9"
 type monthRate struct {
 	Month           string
 	OnTime, Decided int
+	Pending         int // fell due in the month, not yet decided
 }
+
+// Nothing is a month in which nothing fell due: said as such, never 0%.
+func (m monthRate) Nothing() bool { return m.Decided == 0 && m.Pending == 0 }
 
 // Rate is on time / decided, or nil when nothing was decided.
 func (m monthRate) Rate() *float64 {
@@ -36,6 +40,13 @@ func (m monthRate) Rate() *float64 {
 type teamSeries struct {
 	Team, Colour string
 	Months       []monthRate
+}
+
+// dutySeries is one team's one duty, month by month: a line of the table
+// a senior manager acts on, each number linking to the items behind it.
+type dutySeries struct {
+	Team, Duty string
+	Months     []monthRate
 }
 
 type chartBar struct {
@@ -54,6 +65,7 @@ type complianceChart struct {
 	Months        []string // YYYY-MM, oldest first
 	Stored        int      // months read from a stored monthly report (the rest computed now)
 	Teams         []teamSeries
+	Duties        []dutySeries // by team, then duty in report order
 	Width, Height int
 	Bars          []chartBar
 	MonthLabels   []chartText
@@ -68,37 +80,24 @@ type complianceChart struct {
 func (s *Server) complianceByTeam(ctx context.Context, authority string, today policy.Date) (complianceChart, error) {
 	ch := complianceChart{Authority: authority}
 	first := time.Date(today.Year(), today.Month(), 1, 0, 0, 0, 0, time.UTC)
-	series := map[string]map[string]*monthRate{}
+	series := map[string]map[string]*monthRate{}  // team → month
+	byDuty := map[string]map[string]*monthRate{} // team NUL duty → month
 	for i := 11; i >= 0; i-- {
 		month := first.AddDate(0, -i, 0).Format("2006-01")
 		ch.Months = append(ch.Months, month)
-		_, items, err := models.GetComplianceReport(ctx, s.DB, authority, month)
-		switch {
-		case err == nil:
-			ch.Stored++
-		case errors.Is(err, models.ErrNotFound):
-			if items, err = models.ComputeCompliance(ctx, s.DB, authority, month, today.String()); err != nil {
-				return ch, err
-			}
-		default:
+		items, stored, err := s.monthItems(ctx, authority, month, today)
+		if err != nil {
 			return ch, err
 		}
+		if stored {
+			ch.Stored++
+		}
 		for _, it := range items {
-			if it.Outcome == models.OutcomePending || it.Duty == "" {
+			if it.Duty == "" {
 				continue
 			}
-			if series[it.Team] == nil {
-				series[it.Team] = map[string]*monthRate{}
-			}
-			m := series[it.Team][month]
-			if m == nil {
-				m = &monthRate{Month: month}
-				series[it.Team][month] = m
-			}
-			m.Decided++
-			if it.Outcome == models.OutcomeOnTime {
-				m.OnTime++
-			}
+			count(series, it.Team, month, it)
+			count(byDuty, it.Team+"\x00"+it.Duty, month, it)
 		}
 	}
 	teams := make([]string, 0, len(series))
@@ -116,9 +115,61 @@ func (s *Server) complianceByTeam(ctx context.Context, authority string, today p
 			ts.Months = append(ts.Months, m)
 		}
 		ch.Teams = append(ch.Teams, ts)
+		for _, duty := range models.ComplianceDuties {
+			got := byDuty[t+"\x00"+duty.Name]
+			if got == nil {
+				continue // the team never had this duty in the 12 months
+			}
+			ds := dutySeries{Team: t, Duty: duty.Name}
+			for _, month := range ch.Months {
+				m := monthRate{Month: month}
+				if g := got[month]; g != nil {
+					m = *g
+				}
+				ds.Months = append(ds.Months, m)
+			}
+			ch.Duties = append(ch.Duties, ds)
+		}
 	}
 	ch.layout()
 	return ch, nil
+}
+
+// count adds an item to its key's month: decided on time, decided late or
+// missed, or pending.
+func count(series map[string]map[string]*monthRate, key, month string, it models.ComplianceItem) {
+	if series[key] == nil {
+		series[key] = map[string]*monthRate{}
+	}
+	m := series[key][month]
+	if m == nil {
+		m = &monthRate{Month: month}
+		series[key][month] = m
+	}
+	switch it.Outcome {
+	case models.OutcomePending:
+		m.Pending++
+	case models.OutcomeOnTime:
+		m.OnTime++
+		m.Decided++
+	default:
+		m.Decided++
+	}
+}
+
+// monthItems are an authority's classified items of a month: from the
+// stored monthly report where the Schedule stored one (stored), else
+// computed as at today, as the API's report is.
+func (s *Server) monthItems(ctx context.Context, authority, month string, today policy.Date) ([]models.ComplianceItem, bool, error) {
+	_, items, err := models.GetComplianceReport(ctx, s.DB, authority, month)
+	switch {
+	case err == nil:
+		return items, true, nil
+	case errors.Is(err, models.ErrNotFound):
+		items, err = models.ComputeCompliance(ctx, s.DB, authority, month, today.String())
+		return items, false, err
+	}
+	return nil, false, err
 }
 
 // layout places the bars: one group per month, one bar per team, the

@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -88,6 +89,7 @@ type caseRow struct {
 
 type supervisorData struct {
 	Me                  *models.Staff
+	Names               people
 	Today, WeekEnd      string
 	Supervisees         []superviseeRow
 	Cases               []caseRow
@@ -211,7 +213,46 @@ func (s *Server) supervisorPage(c *gin.Context, p Principal) (any, error) {
 
 	d.ToSign, d.AwaitingSupervisees, err = s.recordCards(c, p, "supervisor_id",
 		[]string{models.RecordDraft, models.RecordDisputed}, []string{models.RecordAwaitingSupervisee})
+	if err != nil {
+		return nil, err
+	}
+	var ids []string
+	for _, it := range append(slices.Clone(d.Overdue), d.DueThisWeek...) {
+		ids = append(ids, it.StaffID)
+	}
+	for _, cs := range d.Cases {
+		ids = append(ids, cs.WorkerID)
+	}
+	for _, r := range d.ToSign {
+		ids = append(ids, r.StaffID)
+	}
+	for _, r := range d.AwaitingSupervisees {
+		ids = append(ids, r.StaffID)
+	}
+	d.Names, err = s.names(ctx, ids...)
 	return d, err
+}
+
+// names reads the names of the staff a page mentions.
+func (s *Server) names(ctx context.Context, ids ...string) (people, error) {
+	out := people{}
+	var want []string
+	for _, id := range ids {
+		if id != "" && !slices.Contains(want, id) {
+			want = append(want, id)
+		}
+	}
+	if len(want) == 0 {
+		return out, nil
+	}
+	var staff []models.Staff
+	if err := s.DB.WithContext(ctx).Select("id", "name").Where("id IN ?", want).Find(&staff).Error; err != nil {
+		return nil, err
+	}
+	for _, st := range staff {
+		out[st.ID] = st.Name
+	}
+	return out, nil
 }
 
 // recordCards reads the records whose column (supervisor_id or staff_id) is
@@ -250,6 +291,7 @@ type lifecycleView struct {
 
 type superviseeData struct {
 	Me         *models.Staff
+	Names      people
 	Lifecycles []lifecycleView
 	ToSign     []recordCard
 	Other      []models.SupervisionRecord // my records in progress, not mine to act on now
@@ -279,6 +321,17 @@ func (s *Server) superviseePage(c *gin.Context, p Principal) (any, error) {
 	}
 	d.ToSign, d.Other, err = s.recordCards(c, p, "staff_id",
 		[]string{models.RecordAwaitingSupervisee}, []string{models.RecordDraft, models.RecordDisputed, models.RecordSigned})
+	if err != nil {
+		return nil, err
+	}
+	ids := []string{}
+	if me.SupervisorID != nil {
+		ids = append(ids, *me.SupervisorID)
+	}
+	for _, r := range d.ToSign {
+		ids = append(ids, r.SupervisorID)
+	}
+	d.Names, err = s.names(ctx, ids...)
 	return d, err
 }
 
@@ -290,6 +343,7 @@ type escalationRow struct {
 
 type seniorData struct {
 	Me          *models.Staff
+	Names       people
 	Charts      []complianceChart
 	Escalations []escalationRow
 }
@@ -321,6 +375,108 @@ func (s *Server) seniorPage(c *gin.Context, p Principal) (any, error) {
 	}
 	if d.Escalations, err = s.openEscalations(ctx, authorities); err != nil {
 		return nil, err
+	}
+	var ids []string
+	for _, e := range d.Escalations {
+		ids = append(ids, e.StaffID, e.Recipient)
+	}
+	d.Names, err = s.names(ctx, ids...)
+	return d, err
+}
+
+// seniorAuthorities are the authorities a senior manager sees: their own,
+// or every one for a senior manager who is not on the staff record.
+func (s *Server) seniorAuthorities(ctx context.Context, p Principal) ([]string, error) {
+	me, err := s.me(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	if me != nil {
+		return []string{me.Authority}, nil
+	}
+	return s.Packs.Authorities(), nil
+}
+
+type seniorItemsData struct {
+	Authority, Team, Duty, Month string
+	Items                        []models.ComplianceItem
+	Names                        people
+}
+
+// seniorItemsPage: the items behind one number of the compliance table
+// (a team's duty in a month), as the monthly report classified them.
+func (s *Server) seniorItemsPage(c *gin.Context, p Principal) (any, error) {
+	ctx := c.Request.Context()
+	d := seniorItemsData{Authority: c.Query("authority"), Team: c.Query("team"), Duty: c.Query("duty"), Month: c.Query("month")}
+	authorities, err := s.seniorAuthorities(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	if !slices.Contains(authorities, d.Authority) {
+		return nil, fail(404, "no compliance of authority "+d.Authority+" is yours to read", Problem{Field: "authority", Problem: "not an authority you oversee"})
+	}
+	if _, err := time.Parse("2006-01", d.Month); err != nil {
+		return nil, fail(400, "month: write it as YYYY-MM", Problem{Field: "month", Problem: "write it as YYYY-MM"})
+	}
+	items, _, err := s.monthItems(ctx, d.Authority, d.Month, policy.DateOf(time.Now()))
+	if err != nil {
+		return nil, err
+	}
+	var ids []string
+	for _, it := range items {
+		if it.Team == d.Team && it.Duty == d.Duty {
+			d.Items = append(d.Items, it)
+			ids = append(ids, it.StaffID)
+		}
+	}
+	d.Names, err = s.names(ctx, ids...)
+	return d, err
+}
+
+// ruleSection is one section of a pack's rules, for the rules page.
+type ruleSection struct {
+	N     int
+	Title string
+	Rules []policy.Rule
+}
+
+type rulesData struct {
+	Pack     *policy.Pack
+	Versions []string // the authority's other versions
+	Sections []ruleSection
+}
+
+func (d rulesData) PageTitle() string { return "The policy: " + d.Pack.Name }
+
+// rulesPage: an authority's pack in force today (or ?version=), every rule
+// with its text and the place in the seed policy it comes from. Rule ids
+// anywhere on the pages link here (ruleURL).
+func (s *Server) rulesPage(c *gin.Context, p Principal) (any, error) {
+	authority, version := c.Param("authority"), c.Query("version")
+	var pack *policy.Pack
+	var err error
+	if version != "" {
+		pack, err = s.Packs.Version(authority, version)
+	} else {
+		pack, err = s.Packs.Pack(authority, policy.DateOf(time.Now()))
+	}
+	if err != nil {
+		return nil, fail(404, "no policy pack: "+err.Error())
+	}
+	d := rulesData{Pack: pack}
+	for _, other := range s.Packs.Packs() {
+		if other.Authority == authority && other.Version != pack.Version {
+			d.Versions = append(d.Versions, other.Version)
+		}
+	}
+	for n := 1; n <= len(policy.Sections); n++ {
+		sec := ruleSection{N: n, Title: policy.Sections[n]}
+		for _, r := range pack.Rules {
+			if r.Section == n {
+				sec.Rules = append(sec.Rules, r)
+			}
+		}
+		d.Sections = append(d.Sections, sec)
 	}
 	return d, nil
 }
@@ -361,6 +517,11 @@ func (s *Server) openEscalations(ctx context.Context, authorities []string) ([]e
 }
 
 type auditorData struct {
+	Query       string // what was searched for
+	Searched    bool
+	People      []models.Staff
+	Cases       []models.Case
+	Names       people
 	Subject, ID string // "staff" or "case", and whose
 	Trail       *TrailResponse
 	NotFound    bool
@@ -372,8 +533,11 @@ type auditorData struct {
 // auditorPage: a staff id or case id, then its decision trail as a
 // timeline. Reading a trail is audited, as the API's is.
 func (s *Server) auditorPage(c *gin.Context, p Principal) (any, error) {
-	var d auditorData
+	d := auditorData{Names: people{}}
 	staffID, caseID := c.Query("staff"), c.Query("case")
+	if q, ok := c.GetQuery("q"); ok {
+		return d, s.find(c.Request.Context(), &d, strings.TrimSpace(q))
+	}
 	switch {
 	case staffID == "" && caseID == "":
 		return d, nil
@@ -412,5 +576,55 @@ func (s *Server) auditorPage(c *gin.Context, p Principal) (any, error) {
 		return nil, err
 	}
 	d.Trail = t
-	return d, nil
+	ids := []string{}
+	if d.Subject == trailStaff {
+		ids = append(ids, d.ID)
+	}
+	for _, e := range t.Entries {
+		ids = append(ids, e.Actor, e.StaffID)
+	}
+	d.Names, err = s.names(ctx, ids...)
+	return d, err
+}
+
+// FieldErrors puts a search's problem in the error summary.
+func (d auditorData) FieldErrors() []Problem {
+	if d.Problem == "" {
+		return nil
+	}
+	return []Problem{{Field: "q", Problem: d.Problem}}
+}
+
+// find looks a person up by name or staff id, and a case by its id or its
+// worker: what an auditor knows is usually a name, not an id. Reading the
+// list is not a read of anyone's records; opening a trail is, and is audited.
+func (s *Server) find(ctx context.Context, d *auditorData, q string) error {
+	d.Query = q
+	if q == "" {
+		d.Problem = "Enter a name, a staff id or a case id"
+		return nil
+	}
+	if len(q) > 100 {
+		d.Problem = "Enter at most 100 characters"
+		return nil
+	}
+	d.Searched = true
+	like := "%" + strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(strings.ToLower(q)) + "%"
+	if err := s.DB.WithContext(ctx).Where(`LOWER(name) LIKE ? ESCAPE '\' OR id = ?`, like, q).Order("name, id").Limit(50).Find(&d.People).Error; err != nil {
+		return err
+	}
+	workers := []string{q}
+	for _, st := range d.People {
+		workers = append(workers, st.ID)
+	}
+	if err := s.DB.WithContext(ctx).Where(`LOWER(id) LIKE ? ESCAPE '\' OR worker_id IN ?`, like, workers).Order("id").Limit(50).Find(&d.Cases).Error; err != nil {
+		return err
+	}
+	var ids []string
+	for _, cs := range d.Cases {
+		ids = append(ids, cs.WorkerID)
+	}
+	var err error
+	d.Names, err = s.names(ctx, ids...)
+	return err
 }

@@ -27,9 +27,10 @@ func TestDashboardTemplatesRender(t *testing.T) {
 	disputed.ID, disputed.Status = "nq-1.s2", models.RecordDisputed
 	unwritten := rec
 	unwritten.ID, unwritten.CurrentVersion = "nq-1.s3", 0
-	item := models.DueItem{WorkflowID: "ASYE:nq-2", Key: "session:1", Kind: "asye_session", StaffID: "nq-2", DueOn: "2026-09-08", Status: "overdue", RuleID: "C-ASYE-2"}
+	item := models.DueItem{WorkflowID: "ASYE:nq-2", Key: "session:1", Kind: "asye_session", StaffID: "nq-2", Authority: "cumberland", DueOn: "2026-09-08", Status: "overdue", RuleID: "C-ASYE-2"}
 	ch := complianceChart{Authority: "cumberland", Months: []string{"2026-10", "2026-11"}}
 	ch.Teams = []teamSeries{{Team: "north", Colour: teamPalette[0], Months: []monthRate{{Month: "2026-10", OnTime: 1, Decided: 2}, {Month: "2026-11"}}}}
+	ch.Duties = []dutySeries{{Team: "north", Duty: "agreement", Months: []monthRate{{Month: "2026-10", OnTime: 1, Decided: 2}, {Month: "2026-11"}}}}
 	ch.layout()
 	emptyChart := complianceChart{Authority: "bolton", Months: ch.Months}
 	emptyChart.layout()
@@ -40,9 +41,11 @@ func TestDashboardTemplatesRender(t *testing.T) {
 		data any
 		want []string
 	}{
-		{"login", loginData{Error: "bad <token>"}, []string{"bad &lt;token&gt;", `name="token"`}},
+		{"login", loginData{Error: "bad <token>"}, []string{"bad &lt;token&gt;", `name="token"`, `govuk-error-summary`, `href="#token"`}},
 		{"forbidden", "This page is for the auditor role", []string{"auditor role"}},
-		{"error", ErrorBody{Error: "boom", Problems: []Problem{{Field: "id", Problem: "bad"}}}, []string{"boom", "<code>id</code>"}},
+		{"rules", rulesData{Pack: rulesPack(t), Sections: []ruleSection{{N: 2, Title: policy.Sections[2], Rules: []policy.Rule{{ID: "C-ASYE-2", Section: 2, Says: "Weekly <b>sessions</b>", Source: "§4.2"}}}, {N: 3, Title: policy.Sections[3]}}},
+			[]string{`id="C-ASYE-2"`, "Weekly &lt;b&gt;sessions&lt;/b&gt;", "Where the policy says it: §4.2", "The policy has no rule in this section"}},
+		{"error", ErrorBody{Error: "boom", Problems: []Problem{{Field: "id", Problem: "bad"}}}, []string{"boom", "<strong>Id</strong>"}},
 		{"supervisor", supervisorData{}, []string{"not on the staff record"}},
 		{"supervisor", supervisorData{
 			Me: me, Today: "2026-11-30", WeekEnd: "2026-12-07",
@@ -55,33 +58,45 @@ func TestDashboardTemplatesRender(t *testing.T) {
 				{SupervisionRecord: unwritten, RequestID: "web-4"},
 			},
 			AwaitingSupervisees: []models.SupervisionRecord{rec},
-		}, []string{"Tom &lt;b&gt;Marsh&lt;/b&gt;", "&lt;script&gt;", `data-url="/api/v1/records/nq-1.s1/signatures"`, "/both-views", "/text", `name="kind"`, "c-1"}},
+		}, []string{"Tom &lt;b&gt;Marsh&lt;/b&gt;", "&lt;script&gt;", `data-url="/api/v1/records/nq-1.s1/signatures"`, "/both-views", "/text", `name="kind"`, "c-1", "ASYE supervision — due Tuesday 8 September 2026", `href="/dashboard/rules/cumberland#C-ASYE-2"`, "Newly qualified social worker (ASYE)", "Monday 30 November 2026"}},
 		{"supervisee", superviseeData{}, []string{"not on the staff record"}},
 		{"supervisee", superviseeData{
 			Me: me,
 			Lifecycles: []lifecycleView{{
-				Schedule: workflows.Schedule{Lifecycle: "ASYE", Status: "active", Sessions: 1, LastSessionOn: policy.NewDate(2026, 11, 30)},
+				Schedule: workflows.Schedule{Lifecycle: "ASYE", Pack: policy.PackRef{Authority: "cumberland"}, Status: "active", Cadence: "1w", Sessions: 1, LastSessionOn: policy.NewDate(2026, 11, 30)},
 				Open:     []workflows.Item{{Key: "session:2", Kind: "asye_session", Due: policy.NewDate(2026, 12, 7), Status: "due", Rule: "C-ASYE-2"}},
 			}},
 			ToSign: []recordCard{{SupervisionRecord: rec, Text: "text", RequestID: "a", RequestID2: "b"}},
 			Other:  []models.SupervisionRecord{disputed},
-		}, []string{"2026-12-07", "/disputes", "last 2026-11-30"}},
+		}, []string{"Weekly ASYE supervision — due Monday 7 December 2026", "/disputes", "the last on Monday 30 November 2026", "supervision weekly", "Disputed by the supervisee"}},
 		{"senior", seniorData{}, []string{"No compliance data yet", "No open escalation"}},
 		{"senior", seniorData{
 			Charts:      []complianceChart{ch, emptyChart},
+			Names:       people{"nq-2": "Nia Patel"},
 			Escalations: []escalationRow{{Notification: models.Notification{WorkflowID: "ASYE:nq-2", DueKey: "session:1", StaffID: "nq-2", Subject: "Escalation", CreatedAt: time.Now()}, Team: "north", DueOn: "2026-09-08", Status: "overdue"}},
-		}, []string{`<rect class="bar"`, `data-team="north"`, `class="barlabel"`, "50%", "(1/2)", "Nothing has fallen due", "nq-2"}},
-		{"auditor", auditorData{}, []string{`id="trail-form"`}},
+		}, []string{`<rect class="bar"`, `data-team="north"`, `class="barlabel"`, "50%", "(1 of 2)", "nothing due", "Nothing has fallen due", "Nia Patel", "Oct 2026", "Supervision agreements"}},
+		{"auditor", auditorData{}, []string{`id="find-form"`}},
 		{"auditor", auditorData{Subject: "staff", ID: "nq-1", NotFound: true}, []string{"No decision is recorded"}},
-		{"auditor", auditorData{Subject: "staff", ID: "nq-1", JSONURL: "/api/v1/trail/staff/nq-1", CSVURL: "/api/v1/trail/staff/nq-1?format=csv",
+		{"auditor", auditorData{Subject: "staff", ID: "nq-1", Names: people{"nq-1": "Nia Patel", "tm-1": "Tom Marsh"}, JSONURL: "/api/v1/trail/staff/nq-1", CSVURL: "/api/v1/trail/staff/nq-1?format=csv",
 			Trail: &TrailResponse{Subject: "staff", ID: "nq-1", Entries: []TrailEntry{
 				{At: time.Now(), Source: SourceAudit, Actor: "tm-1", Action: "asye.session_recorded", Reason: "held", Authority: "cumberland", PackVersion: "v1", RuleID: "C-ASYE-2", WorkflowID: "ASYE:nq-1", HistoryEventID: 12, HistoryEventType: "WorkflowExecutionUpdateAccepted"},
 				{At: time.Now(), Source: SourceHistory, Action: "run.started"},
-			}}}, []string{"asye.session_recorded", "history event 12", `href="/api/v1/trail/staff/nq-1?format=csv"`, "system"}},
+			}}}, []string{"ASYE supervision recorded</strong>, by Tom Marsh", "history event 12", `href="/api/v1/trail/staff/nq-1?format=csv"`,
+				"by securebase", `href="/dashboard/rules/cumberland#C-ASYE-2"`, "Assessed and Supported Year in Employment (ASYE)", "Decision trail of Nia Patel"}},
+		{"auditor", auditorData{Query: "nia", Searched: true, People: []models.Staff{{ID: "nq-1", Name: "Nia Patel", Role: "nqsw", Team: "north", Authority: "cumberland"}},
+			Cases: []models.Case{{ID: "c-1", Category: "child_in_need", WorkerID: "nq-1", Status: "open"}}, Names: people{"nq-1": "Nia Patel"}},
+			[]string{`href="/dashboard/auditor?staff=nq-1"`, `href="/dashboard/auditor?case=c-1"`, "Child in need, worker Nia Patel"}},
+		{"auditor", auditorData{Query: "", Problem: "Enter a name, a staff id or a case id"}, []string{`id="q-error"`, "govuk-input--error"}},
+		{"senior_items", seniorItemsData{Authority: "cumberland", Team: "north", Duty: "asye_session", Month: "2026-10",
+			Items: []models.ComplianceItem{{WorkflowID: "ASYE:nq-2", Key: "session:1", Kind: "asye_session", StaffID: "nq-2", DueOn: "2026-10-05", Outcome: "missed"}}, Names: people{"nq-2": "Nia Patel"}},
+			[]string{"ASYE supervision — due Monday 5 October 2026", "Nia Patel", "Missed", "October 2026"}},
 	}
 	for _, pg := range pages {
 		var buf bytes.Buffer
 		v := view{Title: pg.name, Principal: p, Nav: nav(p), Active: "/dashboard/supervisor", Page: pg.data}
+		if e, ok := pg.data.(withErrors); ok {
+			v.Errors = e.FieldErrors()
+		}
 		if err := templates[pg.name].ExecuteTemplate(&buf, "layout", v); err != nil {
 			t.Fatalf("%s: %v", pg.name, err)
 		}
@@ -91,6 +106,18 @@ func TestDashboardTemplatesRender(t *testing.T) {
 			}
 		}
 	}
+}
+
+func rulesPack(t *testing.T) *policy.Pack {
+	reg, err := policy.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := reg.Pack("cumberland", policy.NewDate(2026, 12, 1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
 }
 
 // The login and the page gates, without a database: sign-in sets the
@@ -171,7 +198,7 @@ func TestDashboardLoginAndGates(t *testing.T) {
 	}
 	expect(do("GET", "/", nil, cookies, ""), http.StatusSeeOther, "/dashboard/supervisor")
 	w = do("GET", "/dashboard/auditor", nil, cookies, "")
-	if w.Code != http.StatusForbidden || !strings.Contains(w.Body.String(), "for the auditor role") {
+	if w.Code != http.StatusForbidden || !strings.Contains(w.Body.String(), "This page is for the auditor role") {
 		t.Fatalf("a supervisor on the auditor's page: %d: %s", w.Code, w.Body)
 	}
 	w = do("POST", "/logout", nil, cookies, "http://example.com")
@@ -184,7 +211,7 @@ func TestDashboardLoginAndGates(t *testing.T) {
 
 	expect(do("GET", "/", nil, login(token("aud-1", RoleAuditor)), ""), http.StatusSeeOther, "/dashboard/auditor")
 	w = do("GET", "/dashboard/auditor", nil, login(token("aud-1", RoleAuditor)), "")
-	if w.Code != http.StatusOK || !strings.Contains(w.Body.String(), `id="trail-form"`) || !strings.Contains(w.Header().Get("Content-Security-Policy"), "script-src 'self'") {
+	if w.Code != http.StatusOK || !strings.Contains(w.Body.String(), `id="find-form"`) || !strings.Contains(w.Header().Get("Content-Security-Policy"), "script-src 'self'") {
 		t.Fatalf("the auditor's page: %d %v: %s", w.Code, w.Header(), w.Body)
 	}
 	w = do("GET", "/", nil, login(token("hr-1", RoleHR)), "")
