@@ -65,6 +65,11 @@ func (w *asye) validateSession(ctx workflow.Context, in SessionInput) error {
 	if min := w.in.Rules.MinSessionMinutes; in.DurationMinutes < min || in.DurationMinutes <= 0 {
 		return invalidRule("duration_minutes", fmt.Sprintf("%d minutes is under the minimum of %d", in.DurationMinutes, max(min, 1)), w.in.Rules.SessionRule)
 	}
+	// Validators run only when an update arrives, never on replay: a new
+	// refusal here leaves the histories as they are.
+	if top := w.in.Rules.MaxSessionMinutes; top > 0 && in.DurationMinutes > top {
+		return invalidRule("duration_minutes", fmt.Sprintf("%d minutes is over the maximum of %d", in.DurationMinutes, top), w.in.Rules.SessionRule)
+	}
 	if in.SupervisorID != w.st.SupervisorID {
 		return invalid("supervisor_id", fmt.Sprintf("%q is not the supervisor of record (%s)", in.SupervisorID, w.st.SupervisorID))
 	}

@@ -260,6 +260,9 @@ func TestSupervisionRejectsBadSessions(t *testing.T) {
 		short := supSession("short", day)
 		short.DurationMinutes = 60
 		h.update(UpdateRecordSupervision, short, supRefused(t, "short session", "duration_minutes", "B-PS-3"))
+		long := supSession("long", day)
+		long.DurationMinutes = 121 // Bolton: 90 to 120 minutes
+		h.update(UpdateRecordSupervision, long, supRefused(t, "long session", "duration_minutes", "B-PS-3"))
 		h.update(UpdateRecordSupervision, supSession("ok", day), h.ok("session"))
 	})
 	h.atHour(day, 13, func() {
