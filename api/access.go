@@ -19,9 +19,13 @@ package api
 //     (or the case) and the task. That covers every /staff/:id/...
 //     supervision, ASYE, agreement and caseload route and the records
 //     (/records/:id...) whose supervisor or manager I am. Team lists
-//     (/teams/:team/...) and a team's compliance report for my own team or
-//     a team one of my supervisees is in. Cases whose team is mine, whose
+//     (/teams/:team/...) and a team's compliance report for a team in my
+//     scope: my own team, or a team one of my supervisees is in, always
+//     within my own authority (a team's name is unique only within its
+//     authority; inScope is the one rule). Cases whose team is mine, whose
 //     supervisor I am, whose worker I supervise, or delegated to me.
+//     Allocation in a team in my scope, to a worker of that team or one I
+//     supervise, and never under a case id another team holds.
 //     Managerial functions are never delegable: allocation, transfer,
 //     closure, decisions, category change, the ASYE's reviews, pauses,
 //     resumptions, extension and outcome, caseload analysis, supervisor
@@ -114,7 +118,7 @@ var (
 	personalDelegable = []grant{admin, supervisor(supervisesStaff), delegate(staffDelegated(TaskPersonalSupervision))}
 	// the agreement's parties
 	agreementParties = []grant{admin, supervisee(selfStaff), supervisor(supervisesStaff)}
-	teamReads        = []grant{readers, admin, supervisor(ofTeam("team", func(c *gin.Context) string { return c.Param("team") }))}
+	teamReads        = []grant{readers, admin, supervisor(ofTeam(func(c *gin.Context) string { return c.Param("team") }))}
 	caseReads        = []grant{readers, admin, supervisor(caseOf), delegate(caseDelegated(taskAny))}
 	caseManagerial   = []grant{admin, supervisor(caseOf)}
 	caseDelegable    = []grant{admin, supervisor(caseOf), delegate(caseDelegated(TaskCaseSupervision))}
@@ -189,7 +193,7 @@ var accessRules = map[string][]grant{
 	"POST /api/v1/holds/:id/lift": {admin},
 	"GET /api/v1/holds":           {readers, admin},
 
-	"GET /api/v1/reports/compliance": {readers, admin, supervisor(ofTeam("team", func(c *gin.Context) string { return c.Query("team") }))},
+	"GET /api/v1/reports/compliance": {readers, admin, supervisor(ofTeam(func(c *gin.Context) string { return c.Query("team") }))},
 
 	"POST /api/v1/delegations":            {admin, supervisor(delegationSubject)},
 	"POST /api/v1/delegations/:id/revoke": {admin, supervisor(delegationGrantor)},
@@ -204,6 +208,9 @@ type access struct {
 	me    Principal
 	today string
 	staff map[string]*models.Staff // nil entry: no such member of staff
+	// outside, when a relation sets it, is the field and reason a refusal
+	// names instead of the relation's own (a team in another authority).
+	outside *Problem
 }
 
 // authorize admits a request only when a grant of its route's rule does.
@@ -246,6 +253,10 @@ func (s *Server) authorize(c *gin.Context) {
 	}
 	if len(failed) == 0 {
 		refuse(c, "authorization", fmt.Sprintf("the roles %v may not %s; it is for %s", a.me.Roles, route, whoMay(grants)))
+		return
+	}
+	if a.outside != nil {
+		refuse(c, a.outside.Field, a.outside.Problem)
 		return
 	}
 	says := make([]string, len(failed))
@@ -317,11 +328,11 @@ func recordDelegated(task string) relation {
 		}}
 }
 
-// ofTeam: the team named (by the path or the query) is mine, or one of my
-// supervisees is in it.
-func ofTeam(field string, team func(*gin.Context) string) relation {
-	return relation{field: field, says: "in the team or supervising someone in it",
-		holds: func(a *access) (bool, error) { return a.inTeam(team(a.c)) }}
+// ofTeam: the team named (by the path or the query), in the authority the
+// query names (my own when it names none), is in my scope.
+func ofTeam(team func(*gin.Context) string) relation {
+	return relation{field: "team", says: "in the team or supervising someone in it, in their own authority",
+		holds: func(a *access) (bool, error) { return a.inScope(a.c.Query("authority"), team(a.c)) }}
 }
 
 var caseOf = relation{field: "id", says: "supervising the case, in its team, or supervising its worker",
@@ -338,21 +349,36 @@ func caseDelegated(task string) relation {
 		}}
 }
 
-// allocatesFor: the allocation's team is mine, or I supervise its worker.
-var allocatesFor = relation{field: "team", says: "allocating in their own team or to a worker they supervise",
+// allocatesFor: the allocation's team is in my scope (inScope), its
+// worker is of that team or supervised by me, and its case id is not a
+// case outside my reach (refused without saying anything of that case).
+var allocatesFor = relation{field: "team", says: "allocating in a team in their scope, to a worker of that team or one they supervise, under a case id not held by another team",
 	holds: func(a *access) (bool, error) {
 		var body struct {
+			CaseID    string `json:"case_id"`
 			Authority string `json:"authority"`
 			Team      string `json:"team"`
 			WorkerID  string `json:"worker_id"`
 		}
-		if !a.peek(&body) || body.Team == "" || body.WorkerID == "" {
+		if !a.peek(&body) || body.Team == "" || body.WorkerID == "" || body.Authority == "" {
 			return false, nil
 		}
-		if mine, err := a.staffRow(a.me.ID); err != nil || (mine != nil && mine.Team == body.Team && mine.Authority == body.Authority) {
-			return mine != nil, err
+		if ok, err := a.inScope(body.Authority, body.Team); !ok || err != nil {
+			return false, err
 		}
-		return a.supervises(body.WorkerID)
+		worker, err := a.staffRow(body.WorkerID)
+		if worker == nil || err != nil {
+			return false, err
+		}
+		if worker.Authority != body.Authority || worker.Team != body.Team {
+			if ok, err := a.supervises(body.WorkerID); !ok || err != nil {
+				return false, err
+			}
+		}
+		if cs, err := a.caseRow(body.CaseID); cs == nil || err != nil {
+			return err == nil, err
+		}
+		return a.supervisesCase(body.CaseID)
 	}}
 
 // delegationSubject: the supervisee or case a new delegation is for is
@@ -457,17 +483,31 @@ func (a *access) supervises(staffID string) (bool, error) {
 	return *sup.SupervisorID == a.me.ID, nil
 }
 
-// inTeam: team is my team, or a team one of my supervisees is in.
-func (a *access) inTeam(team string) (bool, error) {
+// inScope is the one scope rule of every team- or authority-scoped read
+// or write: the team, in the authority (mine when ""), is my team, or a
+// team one of my supervisees is in; never another authority's, whatever
+// its name.
+func (a *access) inScope(authority, team string) (bool, error) {
 	if team == "" || !teamPattern.MatchString(team) {
 		return false, nil
 	}
 	mine, err := a.staffRow(a.me.ID)
-	if err != nil || (mine != nil && mine.Team == team) {
-		return mine != nil, err
+	if mine == nil || err != nil {
+		return false, err
+	}
+	if authority == "" {
+		authority = mine.Authority
+	}
+	if authority != mine.Authority {
+		a.outside = &Problem{Field: "authority", Problem: fmt.Sprintf("%s is not your authority (%s)", authority, mine.Authority)}
+		return false, nil
+	}
+	if mine.Team == team {
+		return true, nil
 	}
 	var n int64
-	err = a.s.DB.WithContext(a.ctx).Model(&models.Staff{}).Where("supervisor_id = ? AND team = ?", a.me.ID, team).Count(&n).Error
+	err = a.s.DB.WithContext(a.ctx).Model(&models.Staff{}).
+		Where("supervisor_id = ? AND authority = ? AND team = ?", a.me.ID, authority, team).Count(&n).Error
 	return n > 0, err
 }
 

@@ -77,6 +77,8 @@ func accessFixture(t *testing.T) *Server {
 		{ID: "sw-1", Authority: "bolton", Team: "north", Role: "social_worker", SupervisorID: sup("tm-1"), Status: "active"},
 		{ID: "exp-1", Authority: "bolton", Team: "north", Role: "advanced_practitioner", SupervisorID: sup("tm-1"), Status: "active"},
 		{ID: "sw-2", Authority: "bolton", Team: "south", Role: "social_worker", SupervisorID: sup("tm-2"), Status: "active"},
+		// Another authority has a team called north too.
+		{ID: "c-tm", Authority: "cumberland", Team: "north", Role: "team_manager", Status: "active"},
 	} {
 		if err := db.Create(&st).Error; err != nil {
 			t.Fatal(err)
@@ -158,9 +160,20 @@ func TestAccessMatrix(t *testing.T) {
 		{"tm-1", su, "POST", "/api/v1/cases/c-north/closure", "{}", 200, ""},
 		{"tm-1", su, "POST", "/api/v1/cases/c-south/closure", "{}", 403, "id"},
 		{"tm-1", su, "POST", "/api/v1/cases", `{"authority":"bolton","team":"north","worker_id":"sw-1"}`, 200, ""},
-		{"tm-1", su, "POST", "/api/v1/cases", `{"authority":"surrey","team":"north","worker_id":"nobody"}`, 403, "team"},
+		{"tm-1", su, "POST", "/api/v1/cases", `{"authority":"surrey","team":"north","worker_id":"nobody"}`, 403, "authority"},
 		{"tm-1", su, "POST", "/api/v1/cases", `{"team":"south","worker_id":"sw-2"}`, 403, "team"},
 		{"tm-1", su, "POST", "/api/v1/cases", `not json`, 403, "team"},
+		// One scope rule (issue 11, finding 4): a team is a team within an
+		// authority; a case goes to a worker of the team, or one I supervise;
+		// another team's case id is refused without a word about that case.
+		{"tm-1", su, "GET", "/api/v1/reports/compliance?authority=bolton&team=north", "", 200, ""},
+		{"tm-1", su, "GET", "/api/v1/reports/compliance?authority=cumberland&team=north", "", 403, "authority"},
+		{"tm-1", su, "GET", "/api/v1/teams/north/overdue?authority=cumberland", "", 403, "authority"},
+		{"c-tm", su, "GET", "/api/v1/reports/compliance?authority=bolton&team=north", "", 403, "authority"},
+		{"tm-1", su, "POST", "/api/v1/cases", `{"case_id":"c-new","authority":"bolton","team":"north","worker_id":"sw-2"}`, 403, "team"},
+		{"hos-1", su, "POST", "/api/v1/cases", `{"case_id":"c-new","authority":"bolton","team":"south","worker_id":"sw-2"}`, 200, ""},
+		{"tm-1", su, "POST", "/api/v1/cases", `{"case_id":"c-south","authority":"bolton","team":"north","worker_id":"sw-1"}`, 403, "team"},
+		{"tm-1", su, "POST", "/api/v1/cases", `{"case_id":"c-north","authority":"bolton","team":"north","worker_id":"sw-1"}`, 200, ""},
 		{"tm-1", su, "POST", "/api/v1/staff/sw-1/leave", "{}", 403, "authorization"},
 		{"tm-1", su, "POST", "/api/v1/delegations", `{"supervisee_id":"sw-1"}`, 200, ""},
 		{"tm-1", su, "POST", "/api/v1/delegations", `{"supervisee_id":"sw-2"}`, 403, "supervisee_id"},

@@ -54,6 +54,7 @@ func (s *Server) recordSession(c *gin.Context) (int, any, error) {
 		RequestID: req.RequestID, HeldOn: k.date("held_on", req.HeldOn), DurationMinutes: req.DurationMinutes,
 		SupervisorID: req.SupervisorID, Kind: req.Kind, Notes: req.Notes, Actor: actor(c),
 	}
+	k.minutes("duration_minutes", req.DurationMinutes)
 	return s.send(c, k, s.asyeID, workflows.UpdateRecordSession, in, &workflows.SessionResult{})
 }
 

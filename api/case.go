@@ -156,13 +156,13 @@ type caseStart struct {
 func (s *Server) checkAllocation(req AllocateRequest) (caseStart, []Problem) {
 	var k checks
 	add := func(field, problem string) { k.add(Problem{Field: field, Problem: problem}) }
-	for _, f := range []struct{ name, v string }{{"case_id", req.CaseID}, {"team", req.Team}, {"worker_id", req.WorkerID}} {
-		if f.v == "" {
-			add(f.name, "is required")
-		} else if !idPattern.MatchString(f.v) {
-			add(f.name, "must be 1-64 letters, digits, '.', '_' or '-'")
-		}
+	k.id("case_id", req.CaseID)
+	if req.Team == "" {
+		add("team", "is required")
+	} else if !teamPattern.MatchString(req.Team) {
+		add("team", "must be 1-64 letters, digits, '.', '_' or '-'")
 	}
+	k.id("worker_id", req.WorkerID)
 	on := k.date("allocated_on", req.AllocatedOn)
 	lastSupervised := k.optionalDate("last_case_supervision", req.LastCaseSupervision)
 	today := policy.DateOf(time.Now())
@@ -191,11 +191,16 @@ func (s *Server) checkAllocation(req AllocateRequest) (caseStart, []Problem) {
 	return caseStart{on: on, lastSupervised: lastSupervised, dutiesFrom: dutiesFrom, pack: pack}, k.probs
 }
 
-// sameAllocation answers with the case when the request matches it.
+// sameAllocation answers with the case when the request matches it. A
+// case of another team or authority is named as taken and nothing more:
+// the caller's scope (access.go) is the request's team, not that case's.
 func (s *Server) sameAllocation(sched *workflows.CaseSchedule, req AllocateRequest, status int) (int, any, error) {
 	a := sched.Allocation
+	if a.Authority != req.Authority || a.Team != req.Team {
+		return 0, nil, fail(http.StatusConflict, fmt.Sprintf("case id %s is taken", req.CaseID), Problem{Field: "case_id", Problem: "is the id of another team's case: choose another"})
+	}
 	for _, f := range []struct{ name, have, want string }{
-		{"authority", a.Authority, req.Authority}, {"team", a.Team, req.Team}, {"category", a.Category, req.Category},
+		{"category", a.Category, req.Category},
 		{"allocated_on", sched.AllocatedOn.String(), req.AllocatedOn},
 	} {
 		if f.have != f.want {

@@ -54,8 +54,8 @@ func delegationView(d models.Delegation, today policy.Date) DelegationView {
 func checkDelegation(req DelegationRequest, today policy.Date) *checks {
 	k := requestChecks(req.RequestID)
 	id := func(field, v string) {
-		if v != "" && !idPattern.MatchString(v) {
-			k.add(Problem{Field: field, Problem: "is not a valid id"})
+		if v != "" {
+			k.id(field, v)
 		}
 	}
 	if req.DelegateID == "" {
@@ -140,6 +140,10 @@ func (s *Server) delegate(c *gin.Context) (int, any, error) {
 		if !pack.Delegation.Allows(t) {
 			return 0, nil, bad("tasks", fmt.Sprintf("the %s pack does not let %s be delegated (it allows %v)", authority, t, pack.Delegation.Tasks), pack.Delegation.Rule)
 		}
+	}
+	if last := pack.Delegation.LastDay(today); req.Until > last.String() {
+		longest := pack.Delegation.Longest
+		return 0, nil, bad("until", fmt.Sprintf("%s is more than %s ahead: a delegation made today runs until %s at the latest", req.Until, longest.Period, last), longest.Rule)
 	}
 	// The delegate: an active member of staff of the same authority, not
 	// the supervisee, not the one delegating.

@@ -35,12 +35,7 @@ type LiftRequest struct {
 // checkHold is every field problem of a hold request.
 func checkHold(req HoldRequest) *checks {
 	k := requestChecks(req.RequestID)
-	switch {
-	case req.StaffID == "":
-		k.add(Problem{Field: "staff_id", Problem: "is required"})
-	case !idPattern.MatchString(req.StaffID):
-		k.add(Problem{Field: "staff_id", Problem: "is not a valid staff id"})
-	}
+	k.id("staff_id", req.StaffID)
 	k.text("reason", req.Reason, "a hold says why the records must be kept")
 	return k
 }

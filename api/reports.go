@@ -81,6 +81,8 @@ func (s *Server) buildComplianceReport(c *gin.Context) (*ComplianceResponse, err
 		k.add(Problem{Field: "month", Problem: "is required in the form YYYY-MM"})
 	} else if first > today {
 		k.add(Problem{Field: "month", Problem: "has not begun"})
+	} else if first < earliestDate.String() {
+		k.add(Problem{Field: "month", Problem: "is before " + earliestDate.String()[:7]})
 	}
 	if asAt != "" {
 		if d := k.date("as_at", asAt); !d.IsZero() {

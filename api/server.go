@@ -35,7 +35,9 @@ func (s *Server) Handler() http.Handler {
 	}
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
-	r.Use(gin.Recovery(), s.logRequests)
+	// The body's size is checked before anything else (413), so a refusal
+	// never depends on which check happens to read the body first.
+	r.Use(gin.Recovery(), s.logRequests, limitBody)
 	r.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
 	r.GET("/readyz", s.ready)
 	if s.Metrics != nil {

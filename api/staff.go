@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"regexp"
 	"slices"
 	"time"
 
@@ -27,9 +26,6 @@ var Roles = []string{
 // rolesWithoutSupervisor sit at the top of a service's line: nobody in
 // securebase supervises them.
 var rolesWithoutSupervisor = []string{"senior_manager"}
-
-// idPattern bounds every business id: it becomes part of a workflow ID.
-var idPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
 
 // StaffRequest is HR's onboarding of a new starter.
 type StaffRequest struct {
@@ -117,7 +113,7 @@ func (s *Server) validateStaff(req StaffRequest) (staffStart, []Problem) {
 	if req.ID == "" {
 		add("id", "is required")
 	} else if !idPattern.MatchString(req.ID) {
-		add("id", "must be 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit")
+		add("id", idGrammar)
 	}
 	if req.Name == "" {
 		add("name", "is required")
@@ -126,7 +122,7 @@ func (s *Server) validateStaff(req StaffRequest) (staffStart, []Problem) {
 	}
 	if req.Team == "" {
 		add("team", "is required")
-	} else if !idPattern.MatchString(req.Team) {
+	} else if !teamPattern.MatchString(req.Team) {
 		add("team", "must be 1-64 letters, digits, '.', '_' or '-'")
 	}
 	if req.Role == "" {
@@ -139,14 +135,14 @@ func (s *Server) validateStaff(req StaffRequest) (staffStart, []Problem) {
 	case req.SupervisorID == "" && needsSupervisor:
 		add("supervisor_id", "is required")
 	case req.SupervisorID != "" && !idPattern.MatchString(req.SupervisorID):
-		add("supervisor_id", "is not a valid staff id")
+		add("supervisor_id", idGrammar)
 	case req.SupervisorID != "" && req.SupervisorID == req.ID:
 		add("supervisor_id", "a member of staff cannot supervise themselves")
 	}
 	var start policy.Date
 	if req.StartDate == "" {
 		add("start_date", "is required")
-	} else if d, err := policy.ParseDate(req.StartDate); err != nil {
+	} else if d, err := parseDate(req.StartDate); err != nil {
 		add("start_date", err.Error())
 	} else {
 		start = d

@@ -123,6 +123,7 @@ func (s *Server) recordSupervision(c *gin.Context) (int, any, error) {
 		RequestID: req.RequestID, HeldOn: k.date("held_on", req.HeldOn), DurationMinutes: req.DurationMinutes,
 		SupervisorID: req.SupervisorID, Notes: req.Notes, Actor: actor(c),
 	}
+	k.minutes("duration_minutes", req.DurationMinutes)
 	k.bounded("notes", req.Notes)
 	return s.send(c, k, s.supervisionID, workflows.UpdateRecordSupervision, in, &workflows.SupervisionSessionResult{})
 }

@@ -9,7 +9,13 @@ import "slices"
 type Delegation struct {
 	Rule  string   `json:"rule" yaml:"rule"`
 	Tasks []string `json:"tasks" yaml:"tasks"`
+	// Longest is how far ahead a delegation's last day may be: a delegation
+	// is a cover arrangement, reviewed and renewed, never open-ended.
+	Longest *Span `json:"longest" yaml:"longest"`
 }
+
+// LastDay is the latest last day of a delegation made on day.
+func (d *Delegation) LastDay(day Date) Date { return d.Longest.Period.AddTo(day, nil) }
 
 // DelegableTasks are the supervision tasks a pack may let a supervisor delegate.
 var DelegableTasks = []string{
@@ -43,6 +49,11 @@ func (c *checker) delegation() {
 	}
 	if len(d.Tasks) == 0 {
 		c.fail(at.with("tasks"), d.Rule, "is missing: name the tasks a supervisor may delegate %v", DelegableTasks)
+	}
+	if d.Longest == nil {
+		c.fail(at.with("longest"), d.Rule, "is missing: say how far ahead a delegation may run (a period, and the rule that sets it)")
+	} else {
+		c.span(at.with("longest"), d.Longest)
 	}
 	for i, task := range d.Tasks {
 		switch {

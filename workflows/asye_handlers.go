@@ -69,6 +69,11 @@ func (w *asye) validateSession(ctx workflow.Context, in SessionInput) error {
 	if short, ok := w.in.Rules.Short(in.DurationMinutes); ok && short.Refused() {
 		return invalidRule("duration_minutes", short.Message(), short.Rule)
 	}
+	// Validators run only when an update arrives, never on replay: a new
+	// refusal here leaves the histories as they are.
+	if top := w.in.Rules.MaxSessionMinutes; top > 0 && in.DurationMinutes > top {
+		return invalidRule("duration_minutes", fmt.Sprintf("%d minutes is over the maximum of %d", in.DurationMinutes, top), w.in.Rules.SessionRule)
+	}
 	if in.SupervisorID != w.st.SupervisorID {
 		return invalid("supervisor_id", fmt.Sprintf("%q is not the supervisor of record (%s)", in.SupervisorID, w.st.SupervisorID))
 	}

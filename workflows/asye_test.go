@@ -347,6 +347,7 @@ func TestASYERejectsBadSessions(t *testing.T) {
 			{"future", func(s *SessionInput) { s.HeldOn = day.AddDays(1) }, ErrInvalid, "held_on"},
 			{"before start", func(s *SessionInput) { s.HeldOn = start.AddDays(-1) }, ErrInvalid, "held_on"},
 			{"no length", func(s *SessionInput) { s.DurationMinutes = 0 }, ErrInvalid, "duration_minutes"},
+			{"too long for Bolton", func(s *SessionInput) { s.DurationMinutes = in.Rules.MaxSessionMinutes + 1 }, ErrInvalid, "duration_minutes"},
 			{"wrong supervisor", func(s *SessionInput) { s.SupervisorID = "tm-2" }, ErrInvalid, "supervisor_id"},
 			{"unknown kind", func(s *SessionInput) { s.Kind = "chat" }, ErrInvalid, "kind"},
 			{"no request id", func(s *SessionInput) { s.RequestID = "" }, ErrInvalid, "request_id"},
@@ -383,7 +384,7 @@ func TestASYEEachAuthorityItsOwnCadence(t *testing.T) {
 		h := newHarness(t, start)
 		first := in.Rules.NextDue(start, start, policy.NewCalendar(in.ClosureDays))
 		h.at(first, func() {
-			h.update(UpdateRecordSession, SessionInput{RequestID: "1", HeldOn: first, DurationMinutes: 120, SupervisorID: "tm-1", Kind: "individual"}, h.ok(a+" session"))
+			h.update(UpdateRecordSession, SessionInput{RequestID: "1", HeldOn: first, DurationMinutes: 90, SupervisorID: "tm-1", Kind: "individual"}, h.ok(a+" session"))
 		})
 		h.atHour(first, 13, func() {
 			s := h.schedule()

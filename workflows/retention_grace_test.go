@@ -18,7 +18,7 @@ func TestRetentionBackdatedLeaveWaitsOutTheGrace(t *testing.T) {
 	graceUntil, purgeOn := date(t, "2027-01-02"), date(t, "2027-01-03")
 	h.at(recorded, func() {
 		s := h.state()
-		if s.Status != RetentionWaiting || s.PurgeOn != purgeOn || s.GraceUntil != graceUntil || s.RecordedOn != recorded || s.GraceRule != "B-CONF-3" {
+		if s.Status != RetentionWaiting || s.PurgeOn != purgeOn || s.GraceUntil != graceUntil || s.RecordedOn != recorded || s.GraceRule != "B-CONF-4" {
 			t.Errorf("after recording: %+v, want waiting to purge on %s after a grace to %s", s, purgeOn, graceUntil)
 		}
 	})

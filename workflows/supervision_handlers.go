@@ -173,6 +173,11 @@ func (w *supervision) validateSession(ctx workflow.Context, in SupervisionSessio
 	if short, ok := w.in.SessionMinutes.Short(in.DurationMinutes); ok && short.Refused() {
 		return invalidRule("duration_minutes", short.Message(), short.Rule)
 	}
+	// Validators run only when an update arrives, never on replay: a new
+	// refusal here leaves the histories as they are.
+	if sl := w.in.SessionMinutes; sl != nil && sl.Max > 0 && in.DurationMinutes > sl.Max {
+		return invalidRule("duration_minutes", fmt.Sprintf("%d minutes is over the maximum of %d", in.DurationMinutes, sl.Max), sl.Rule)
+	}
 	if in.DurationMinutes <= 0 {
 		return invalid("duration_minutes", "must be a positive number of minutes")
 	}

@@ -261,6 +261,9 @@ func TestSupervisionRejectsBadSessions(t *testing.T) {
 		none := supSession("none", day)
 		none.DurationMinutes = 0
 		h.update(UpdateRecordSupervision, none, h.refused("no length", ErrInvalid, "duration_minutes"))
+		long := supSession("long", day)
+		long.DurationMinutes = 121 // Bolton: 90 to 120 minutes
+		h.update(UpdateRecordSupervision, long, supRefused(t, "long session", "duration_minutes", "B-PS-3"))
 		h.update(UpdateRecordSupervision, supSession("ok", day), h.ok("session"))
 	})
 	h.atHour(day, 13, func() {
