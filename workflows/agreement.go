@@ -211,6 +211,7 @@ func Agreement(ctx workflow.Context, in AgreementInput) (AgreementResult, error)
 		return AgreementResult{}, err
 	}
 	w.onLeave(ctx, w.leave)
+	w.holder = func() (string, string) { return w.st.SupervisorID, w.st.Status }
 	if first {
 		w.record(ctx, "started", activities.Event{
 			Actor:  in.Actor,

@@ -36,6 +36,10 @@ type lifecycle struct {
 	leaveFn func(workflow.Context, LeaveSignal)
 	// caseID, set by a case lifecycle, goes on every event and due item it writes.
 	caseID string
+	// holder, when set, says who supervises and the status now; run() keeps
+	// the search attributes true to it and to staffID and team (shown).
+	holder func() (supervisorID, status string)
+	shown  [4]string
 }
 
 func newLifecycle(ctx workflow.Context, action, label, staffID, name, authority, team string, pack policy.PackRef, closures []policy.Date, esc policy.Escalation) *lifecycle {
@@ -53,6 +57,7 @@ func (l *lifecycle) touch() { l.changed++ }
 // handler finished, and the caller continues as new with its state).
 func (l *lifecycle) run(ctx workflow.Context, finished func() bool, next func() (time.Time, bool), fire func(workflow.Context)) (bool, error) {
 	for !finished() {
+		l.showAttrs(ctx)
 		seen := l.changed
 		wake := func() bool { return l.changed != seen }
 		if at, ok := next(); ok {
@@ -81,6 +86,7 @@ func (l *lifecycle) run(ctx workflow.Context, finished func() bool, next func() 
 // closing event still retrying in its signal handler is not lost when the
 // lifecycle ends or continues as new.
 func (l *lifecycle) settle(ctx workflow.Context) error {
+	l.showAttrs(ctx)
 	if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {
 		return err
 	}
@@ -94,6 +100,32 @@ func (l *lifecycle) settle(ctx workflow.Context) error {
 // whose history predates the change end as they did).
 func awaitsWrites(ctx workflow.Context) bool {
 	return workflow.GetVersion(ctx, "lifecycle-await-writes-v1", workflow.DefaultVersion, 1) >= 1
+}
+
+// showAttrs upserts the search attributes that changed since they were
+// last set (a transfer, a change of supervisor, a leave), so a visibility
+// query by worker, team, supervisor or status finds the lifecycle where it
+// now is. Runs from before lifecycle-search-attributes-v1 keep their start's.
+func (l *lifecycle) showAttrs(ctx workflow.Context) {
+	if l.holder == nil {
+		return
+	}
+	supervisorID, status := l.holder()
+	now := [4]string{l.staffID, l.team, supervisorID, status}
+	if now == l.shown || workflow.GetVersion(ctx, "lifecycle-search-attributes-v1", workflow.DefaultVersion, 1) < 1 {
+		return
+	}
+	var set []temporal.SearchAttributeUpdate
+	for i, key := range []temporal.SearchAttributeKeyKeyword{AttrStaffID, AttrTeam, AttrSupervisor, AttrStatus} {
+		if now[i] != l.shown[i] && now[i] != "" {
+			set = append(set, key.ValueSet(now[i]))
+		}
+	}
+	if err := workflow.UpsertTypedSearchAttributes(ctx, set...); err != nil {
+		workflow.GetLogger(ctx).Error("search attributes not updated", "error", err)
+		return
+	}
+	l.shown = now
 }
 
 func continueAsNewSuggested(ctx workflow.Context) bool {

@@ -218,6 +218,7 @@ func Supervision(ctx workflow.Context, in SupervisionInput) (SupervisionResult, 
 		return SupervisionResult{}, err
 	}
 	w.onLeave(ctx, w.leave)
+	w.holder = func() (string, string) { return w.st.SupervisorID, w.st.Status }
 	if in.State == nil {
 		w.record(ctx, "started", activities.Event{
 			Actor:  in.Actor,
