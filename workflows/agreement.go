@@ -214,6 +214,7 @@ func Agreement(ctx workflow.Context, in AgreementInput) (AgreementResult, error)
 		return AgreementResult{}, err
 	}
 	w.onLeave(ctx, w.leave)
+	w.holder = func() (string, string) { return w.st.SupervisorID, w.st.Status }
 	if first {
 		detail := w.versionDetail()
 		if w.st.Status == AgreementAgreed { // imported: signed before securebase

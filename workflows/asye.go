@@ -165,6 +165,7 @@ func ASYE(ctx workflow.Context, in ASYEInput) (ASYEResult, error) {
 		return ASYEResult{}, err
 	}
 	w.onLeave(ctx, w.leave)
+	w.holder = func() (string, string) { return w.st.SupervisorID, w.st.Status }
 	if in.State == nil {
 		w.record(ctx, "started", activities.Event{
 			Actor:  in.Actor,

@@ -183,6 +183,7 @@ func Case(ctx workflow.Context, in CaseInput) (CaseResult, error) {
 		w.st = in.State
 	}
 	w.staffID, w.team = w.st.WorkerID, w.st.Team
+	w.holder = func() (string, string) { return w.st.SupervisorID, w.st.Status }
 	if err := w.registerHandlers(ctx); err != nil {
 		return CaseResult{}, err
 	}

@@ -1,5 +1,10 @@
 // Package workflows holds the lifecycles: deterministic code, no I/O. Every
 // write goes through an activity; every rule comes from the pack in the input.
+//
+// A change to code a running history has seen is patched with
+// workflow.GetVersion under a change id of its own, "<lifecycle>-<what>-v1",
+// and its release's histories are recorded beside the old ones in testdata
+// (README "Changing workflow code"; worker/replay_test.go, upgrade_test.go).
 package workflows
 
 import (

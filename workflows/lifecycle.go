@@ -1,9 +1,11 @@
 package workflows
 
 import (
+	"errors"
 	"fmt"
 	"time"
 
+	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/securebase/securebase/activities"
@@ -34,6 +36,10 @@ type lifecycle struct {
 	leaveFn func(workflow.Context, LeaveSignal)
 	// caseID, set by a case lifecycle, goes on every event and due item it writes.
 	caseID string
+	// holder, when set, says who supervises and the status now; run() keeps
+	// the search attributes true to it and to staffID and team (shown).
+	holder func() (supervisorID, status string)
+	shown  [4]string
 }
 
 func newLifecycle(ctx workflow.Context, action, label, staffID, name, authority, team string, pack policy.PackRef, closures []policy.Date, esc policy.Escalation) *lifecycle {
@@ -51,6 +57,7 @@ func (l *lifecycle) touch() { l.changed++ }
 // handler finished, and the caller continues as new with its state).
 func (l *lifecycle) run(ctx workflow.Context, finished func() bool, next func() (time.Time, bool), fire func(workflow.Context)) (bool, error) {
 	for !finished() {
+		l.showAttrs(ctx)
 		seen := l.changed
 		wake := func() bool { return l.changed != seen }
 		if at, ok := next(); ok {
@@ -68,10 +75,57 @@ func (l *lifecycle) run(ctx workflow.Context, finished func() bool, next func() 
 			if finished() {
 				break
 			}
-			return true, workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) })
+			return true, l.settle(ctx)
 		}
 	}
-	return false, workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) })
+	return false, l.settle(ctx)
+}
+
+// settle waits until every handler has finished and, from
+// lifecycle-await-writes-v1, every decision's write has landed: a leave's
+// closing event still retrying in its signal handler is not lost when the
+// lifecycle ends or continues as new.
+func (l *lifecycle) settle(ctx workflow.Context) error {
+	l.showAttrs(ctx)
+	if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {
+		return err
+	}
+	if !awaitsWrites(ctx) {
+		return nil
+	}
+	return workflow.Await(ctx, func() bool { return l.served == l.issued })
+}
+
+// awaitsWrites is whether this run keeps every write until it lands (runs
+// whose history predates the change end as they did).
+func awaitsWrites(ctx workflow.Context) bool {
+	return workflow.GetVersion(ctx, "lifecycle-await-writes-v1", workflow.DefaultVersion, 1) >= 1
+}
+
+// showAttrs upserts the search attributes that changed since they were
+// last set (a transfer, a change of supervisor, a leave), so a visibility
+// query by worker, team, supervisor or status finds the lifecycle where it
+// now is. Runs from before lifecycle-search-attributes-v1 keep their start's.
+func (l *lifecycle) showAttrs(ctx workflow.Context) {
+	if l.holder == nil {
+		return
+	}
+	supervisorID, status := l.holder()
+	now := [4]string{l.staffID, l.team, supervisorID, status}
+	if now == l.shown || workflow.GetVersion(ctx, "lifecycle-search-attributes-v1", workflow.DefaultVersion, 1) < 1 {
+		return
+	}
+	var set []temporal.SearchAttributeUpdate
+	for i, key := range []temporal.SearchAttributeKeyKeyword{AttrStaffID, AttrTeam, AttrSupervisor, AttrStatus} {
+		if now[i] != l.shown[i] && now[i] != "" {
+			set = append(set, key.ValueSet(now[i]))
+		}
+	}
+	if err := workflow.UpsertTypedSearchAttributes(ctx, set...); err != nil {
+		workflow.GetLogger(ctx).Error("search attributes not updated", "error", err)
+		return
+	}
+	l.shown = now
 }
 
 func continueAsNewSuggested(ctx workflow.Context) bool {
@@ -197,9 +251,29 @@ func dueStatus(overdue bool) string {
 }
 
 // record writes one decision through the RecordEvent activity, in decision
-// order. A failure is logged and the lifecycle carries on: the duty's state
-// lives here, and the activity has already retried as long as its options allow.
+// order. A write that fails a day of retries raises an alert for the
+// administrators and is tried again until it lands (see keepTrying); the
+// lifecycle does not end while one is outstanding (see settle).
 func (l *lifecycle) record(ctx workflow.Context, eventID string, ev activities.Event) {
+	l.stamp(ctx, eventID, &ev)
+	ticket := l.issued
+	l.issued++
+	defer func() { l.served++ }()
+	if err := workflow.Await(ctx, func() bool { return l.served == ticket }); err != nil {
+		return
+	}
+	var res activities.RecordResult
+	// Update handlers get their own context, so the options are set here.
+	if err := workflow.ExecuteActivity(withRecordOptions(ctx), activities.RecordEventName, ev).Get(ctx, &res); err != nil {
+		workflow.GetLogger(ctx).Error("recording failed", "event", eventID, "error", err)
+		if awaitsWrites(ctx) {
+			l.keepTrying(ctx, ev, err)
+		}
+	}
+}
+
+// stamp fills in what every event of this lifecycle carries.
+func (l *lifecycle) stamp(ctx workflow.Context, eventID string, ev *activities.Event) {
 	info := workflow.GetInfo(ctx)
 	ev.WorkflowID = info.WorkflowExecution.ID
 	ev.RunID = info.WorkflowExecution.RunID
@@ -211,17 +285,78 @@ func (l *lifecycle) record(ctx workflow.Context, eventID string, ev activities.E
 	}
 	ev.Authority = l.authority
 	ev.PackVersion = l.pack.Version
-	ticket := l.issued
-	l.issued++
-	defer func() { l.served++ }()
-	if err := workflow.Await(ctx, func() bool { return l.served == ticket }); err != nil {
-		return
+}
+
+// writeRetryPause is how long a write that failed a day of retries waits
+// before its next day: the database is down for longer than a failover.
+const writeRetryPause = time.Hour
+
+// keepTrying handles a write that failed all its retries: it is counted
+// (securebase_record_write_failed) and logged at error level, the
+// administrators get an alert (a due item and a notice, carrying the event,
+// so it is visible even if the write never lands), and the write is tried
+// again until it lands; once it does, the alert's due item is met. A write
+// the database refuses for good (a non-retryable error) is left to the
+// administrators with the alert.
+func (l *lifecycle) keepTrying(ctx workflow.Context, ev activities.Event, err error) {
+	alerted := false
+	for err != nil {
+		workflow.GetMetricsHandler(ctx).WithTags(map[string]string{"lifecycle": l.action}).Counter("securebase_record_write_failed").Inc(1)
+		workflow.GetLogger(ctx).Error("write outstanding: alerting the administrators", "event", ev.EventID, "action", ev.Action, "error", err)
+		if !alerted {
+			// The alert lands before the write is tried again, so an
+			// administrator hears of it even if the write never does.
+			aerr := l.alert(ctx, ev, err, "overdue")
+			alerted = aerr == nil || permanent(aerr)
+		}
+		if permanent(err) && alerted {
+			return
+		}
+		if err := workflow.Sleep(ctx, writeRetryPause); err != nil {
+			return
+		}
+		if alerted {
+			err = workflow.ExecuteActivity(withRecordOptions(ctx), activities.RecordEventName, ev).Get(ctx, nil)
+		}
 	}
-	var res activities.RecordResult
-	// Update handlers get their own context, so the options are set here.
-	if err := workflow.ExecuteActivity(withRecordOptions(ctx), activities.RecordEventName, ev).Get(ctx, &res); err != nil {
-		workflow.GetLogger(ctx).Error("recording failed", "event", eventID, "error", err)
+	if alerted {
+		_ = l.alert(ctx, ev, nil, "met")
 	}
+}
+
+// permanent is a failure that retrying cannot mend.
+func permanent(err error) bool {
+	var appErr *temporal.ApplicationError
+	return errors.As(err, &appErr) && appErr.NonRetryable()
+}
+
+// alert writes (status "overdue") or clears (status "met") the
+// administrators' due item for a write that failed.
+func (l *lifecycle) alert(ctx workflow.Context, failed activities.Event, cause error, status string) error {
+	item := activities.DueItemRecord{
+		Key: "write:" + failed.EventID, Kind: "write_failed", StaffID: l.staffID, CaseID: l.caseID, Team: l.team, Authority: l.authority,
+		DueOn: today(ctx).String(), Status: status,
+	}
+	ev := activities.Event{Actor: "system", Action: l.action + ".write_failed", Due: []activities.DueItemRecord{item},
+		Detail: map[string]any{"event_id": failed.EventID, "action": failed.Action}}
+	id := "write-failed:" + failed.EventID
+	if cause != nil {
+		ev.Reason = fmt.Sprintf("the %s write %s for %s has failed a day of retries: %v", failed.Action, failed.EventID, l.staffID, cause)
+		ev.Detail["event"] = failed // what to write by hand if it never lands
+		ev.Notifications = []activities.NotificationRecord{{
+			RecipientRole: "admin", Kind: "write_failed", DueKey: item.Key,
+			Subject: fmt.Sprintf("A %s decision for %s is not yet written", l.label, l.name),
+			Body:    ev.Reason + ". It is retried hourly; the lifecycle stays open until it lands.",
+		}}
+	} else {
+		id = "write-landed:" + failed.EventID
+		ev.Action = l.action + ".write_landed"
+		ev.Reason = fmt.Sprintf("the %s write %s for %s landed after an alert", failed.Action, failed.EventID, l.staffID)
+		item.MetOn = item.DueOn
+		ev.Due = []activities.DueItemRecord{item}
+	}
+	l.stamp(ctx, id, &ev)
+	return workflow.ExecuteActivity(withAlertOptions(ctx), activities.RecordEventName, ev).Get(ctx, nil)
 }
 
 // updateHandler is one update a lifecycle answers, with its validator.

@@ -12,14 +12,20 @@ var (
 	AttrAuthority = temporal.NewSearchAttributeKeyKeyword("Authority")
 	AttrTeam      = temporal.NewSearchAttributeKeyKeyword("Team")
 	AttrLifecycle = temporal.NewSearchAttributeKeyKeyword("Lifecycle")
+	// Supervisor and LifecycleStatus are kept true by the running lifecycle
+	// (lifecycle.go showAttrs), as StaffID and Team are after a transfer.
+	AttrSupervisor = temporal.NewSearchAttributeKeyKeyword("Supervisor")
+	AttrStatus     = temporal.NewSearchAttributeKeyKeyword("LifecycleStatus")
 )
 
 // SearchAttributeTypes is what a namespace must register.
 var SearchAttributeTypes = map[string]enumspb.IndexedValueType{
-	"StaffID":   enumspb.INDEXED_VALUE_TYPE_KEYWORD,
-	"Authority": enumspb.INDEXED_VALUE_TYPE_KEYWORD,
-	"Team":      enumspb.INDEXED_VALUE_TYPE_KEYWORD,
-	"Lifecycle": enumspb.INDEXED_VALUE_TYPE_KEYWORD,
+	"StaffID":         enumspb.INDEXED_VALUE_TYPE_KEYWORD,
+	"Authority":       enumspb.INDEXED_VALUE_TYPE_KEYWORD,
+	"Team":            enumspb.INDEXED_VALUE_TYPE_KEYWORD,
+	"Lifecycle":       enumspb.INDEXED_VALUE_TYPE_KEYWORD,
+	"Supervisor":      enumspb.INDEXED_VALUE_TYPE_KEYWORD,
+	"LifecycleStatus": enumspb.INDEXED_VALUE_TYPE_KEYWORD,
 }
 
 // SearchAttributes for one person's lifecycle.

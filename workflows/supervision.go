@@ -229,6 +229,7 @@ func Supervision(ctx workflow.Context, in SupervisionInput) (SupervisionResult, 
 		return SupervisionResult{}, err
 	}
 	w.onLeave(ctx, w.leave)
+	w.holder = func() (string, string) { return w.st.SupervisorID, w.st.Status }
 	if in.State == nil {
 		detail := map[string]any{
 			"role": p.Role, "cadence_role": in.Cadence.Role, "cadence": w.cadenceText(today(ctx)),
