@@ -319,8 +319,9 @@ func walkStreams(db *gorm.DB, fn func(*AuditEvent) bool) error {
 	stream, seq := "", int64(-1)
 	for {
 		var rows []AuditEvent
-		if err := db.Where("stream > ? OR (stream = ? AND seq > ?)", stream, stream, seq).
-			Order("stream").Order("seq").Limit(page).Find(&rows).Error; err != nil {
+		// A row comparison: one range of ux_audit_events_stream_seq.
+		q := db.Where("(stream, seq) > (?, ?)", stream, seq).Order("stream").Order("seq").Limit(page)
+		if err := q.Find(&rows).Error; err != nil {
 			return fmt.Errorf("read audit events after %s/%d: %w", stream, seq, err)
 		}
 		for i := range rows {

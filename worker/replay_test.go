@@ -13,6 +13,7 @@ import (
 	"go.temporal.io/sdk/client"
 	sdkworker "go.temporal.io/sdk/worker"
 	"google.golang.org/protobuf/encoding/protojson"
+	"gorm.io/gorm"
 
 	"github.com/securebase/securebase/activities"
 	"github.com/securebase/securebase/devserver"
@@ -50,6 +51,7 @@ type recorder struct {
 	t   *testing.T
 	ctx context.Context
 	c   client.Client
+	db  *gorm.DB // the app database the worker writes
 }
 
 func newRecorder(t *testing.T) *recorder {
@@ -83,7 +85,7 @@ func newRecorder(t *testing.T) *recorder {
 		t.Fatal(err)
 	}
 	t.Cleanup(w.Stop)
-	return &recorder{t: t, ctx: ctx, c: c}
+	return &recorder{t: t, ctx: ctx, c: c, db: db}
 }
 
 // start starts a workflow and leaves it running.
