@@ -209,7 +209,7 @@ func chainExistingAudit(tx *gorm.DB) error {
 }
 
 // RechainAudit puts every row into its stream's chain, in id order, and
-// sets each stream's head (migration 16; the dataset generator after it
+// sets each stream's head (migration 16; internal/dataset after it
 // loads rows). It holds the table for its whole run: a migration's step,
 // not a write path. Hashes are keyed when a key is configured.
 func RechainAudit(db *gorm.DB) error {
