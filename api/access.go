@@ -217,6 +217,7 @@ type access struct {
 // Refused: 403 naming the field (the path parameter the relation is about,
 // or "authorization" when no role of the token is granted) and why.
 func (s *Server) authorize(c *gin.Context) {
+	defer s.auditRefusedRead(c) // refused.go: a refused read leaves an audit row
 	route := c.Request.Method + " " + c.FullPath()
 	grants, ok := accessRules[route]
 	if !ok {

@@ -209,7 +209,7 @@ func chainExistingAudit(tx *gorm.DB) error {
 }
 
 // RechainAudit puts every row into its stream's chain, in id order, and
-// sets each stream's head (migration 16; the dataset generator after it
+// sets each stream's head (migration 16; internal/dataset after it
 // loads rows). It holds the table for its whole run: a migration's step,
 // not a write path. Hashes are keyed when a key is configured.
 func RechainAudit(db *gorm.DB) error {
@@ -319,8 +319,9 @@ func walkStreams(db *gorm.DB, fn func(*AuditEvent) bool) error {
 	stream, seq := "", int64(-1)
 	for {
 		var rows []AuditEvent
-		if err := db.Where("stream > ? OR (stream = ? AND seq > ?)", stream, stream, seq).
-			Order("stream").Order("seq").Limit(page).Find(&rows).Error; err != nil {
+		// A row comparison: one range of ux_audit_events_stream_seq.
+		q := db.Where("(stream, seq) > (?, ?)", stream, seq).Order("stream").Order("seq").Limit(page)
+		if err := q.Find(&rows).Error; err != nil {
 			return fmt.Errorf("read audit events after %s/%d: %w", stream, seq, err)
 		}
 		for i := range rows {

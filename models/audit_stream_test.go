@@ -165,10 +165,10 @@ func wantBroken(t *testing.T, db *gorm.DB, kept, problem string, check func(*mod
 func TestAuditVerifyCatchesTampering(t *testing.T) {
 	const reads = "staff:emp-2"
 	cases := []struct {
-		name, problem string
+		name, problem  string
 		keyed, useKept bool
-		tamper        func(t *testing.T, db *gorm.DB)
-		check         func(b *models.BrokenLink) bool
+		tamper         func(t *testing.T, db *gorm.DB)
+		check          func(b *models.BrokenLink) bool
 	}{
 		{name: "changed row", problem: "content", tamper: func(t *testing.T, db *gorm.DB) {
 			row := streamRows(t, db, "Case:child-1")[3]

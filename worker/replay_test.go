@@ -16,6 +16,7 @@ import (
 	"go.temporal.io/sdk/client"
 	sdkworker "go.temporal.io/sdk/worker"
 	"google.golang.org/protobuf/encoding/protojson"
+	"gorm.io/gorm"
 
 	"github.com/securebase/securebase/activities"
 	"github.com/securebase/securebase/devserver"
@@ -56,6 +57,7 @@ type recorder struct {
 	t   *testing.T
 	ctx context.Context
 	c   client.Client
+	db  *gorm.DB // the app database the worker writes
 }
 
 func newRecorder(t *testing.T) *recorder {
@@ -96,7 +98,7 @@ func newRecorderIn(t *testing.T, dir string) *recorder {
 		t.Fatal(err)
 	}
 	t.Cleanup(w.Stop)
-	return &recorder{t: t, ctx: ctx, c: c}
+	return &recorder{t: t, ctx: ctx, c: c, db: db}
 }
 
 // start starts a workflow and leaves it running.

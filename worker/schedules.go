@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/client"
@@ -66,6 +67,36 @@ func EnsureComplianceSchedules(ctx context.Context, c client.Client, authorities
 		if err != nil {
 			return fmt.Errorf("compliance report schedule for %s: %w", a, err)
 		}
+	}
+	return nil
+}
+
+// AuditAnchorScheduleID is the Schedule that anchors the audit streams.
+const AuditAnchorScheduleID = workflows.AuditAnchorWorkflow
+
+// EnsureAuditAnchorSchedule creates the hourly audit anchor Schedule, or
+// brings it up to date: safe at every start, by several processes at once.
+func EnsureAuditAnchorSchedule(ctx context.Context, c client.Client) error {
+	spec := client.ScheduleSpec{
+		Intervals: []client.ScheduleIntervalSpec{{Every: time.Hour}},
+	}
+	action := &client.ScheduleWorkflowAction{
+		ID: AuditAnchorScheduleID, Workflow: workflows.AuditAnchorWorkflow, TaskQueue: workflows.TaskQueue,
+		Args: []any{workflows.AuditAnchorInput{}},
+	}
+	sc := c.ScheduleClient()
+	_, err := sc.Create(ctx, client.ScheduleOptions{ID: AuditAnchorScheduleID, Spec: spec, Action: action, Overlap: enumspb.SCHEDULE_OVERLAP_POLICY_SKIP})
+	if errors.Is(err, temporal.ErrScheduleAlreadyRunning) {
+		err = sc.GetHandle(ctx, AuditAnchorScheduleID).Update(ctx, client.ScheduleUpdateOptions{
+			DoUpdate: func(in client.ScheduleUpdateInput) (*client.ScheduleUpdate, error) {
+				s := in.Description.Schedule
+				s.Spec, s.Action = &spec, action
+				return &client.ScheduleUpdate{Schedule: &s}, nil
+			},
+		})
+	}
+	if err != nil {
+		return fmt.Errorf("audit anchor schedule: %w", err)
 	}
 	return nil
 }

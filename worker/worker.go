@@ -18,6 +18,7 @@ func Register(r sdkworker.Registry, acts *activities.Activities) {
 	RegisterWorkflows(r)
 	r.RegisterActivityWithOptions(acts.RecordEvent, activity.RegisterOptions{Name: activities.RecordEventName})
 	r.RegisterActivityWithOptions(acts.StoreComplianceReport, activity.RegisterOptions{Name: activities.StoreComplianceReportName})
+	r.RegisterActivityWithOptions(acts.AnchorAudit, activity.RegisterOptions{Name: activities.AnchorAuditName})
 	r.RegisterActivityWithOptions(acts.ActiveHolds, activity.RegisterOptions{Name: activities.ActiveHoldsName})
 	r.RegisterActivityWithOptions(acts.PurgePersonalRecords, activity.RegisterOptions{Name: activities.PurgePersonalRecordsName})
 }
@@ -33,6 +34,7 @@ func RegisterWorkflows(r sdkworker.WorkflowRegistry) {
 	r.RegisterWorkflowWithOptions(workflows.Case, workflow.RegisterOptions{Name: workflows.CaseWorkflow})
 	r.RegisterWorkflowWithOptions(workflows.Caseload, workflow.RegisterOptions{Name: workflows.CaseloadWorkflow})
 	r.RegisterWorkflowWithOptions(workflows.ComplianceReport, workflow.RegisterOptions{Name: workflows.ComplianceReportWorkflow})
+	r.RegisterWorkflowWithOptions(workflows.AuditAnchor, workflow.RegisterOptions{Name: workflows.AuditAnchorWorkflow})
 	r.RegisterWorkflowWithOptions(workflows.Delivery, workflow.RegisterOptions{Name: workflows.DeliveryWorkflow}) // delivery.go: its activities run on DeliveryTaskQueue
 	r.RegisterWorkflowWithOptions(workflows.Retention, workflow.RegisterOptions{Name: workflows.RetentionWorkflow})
 }

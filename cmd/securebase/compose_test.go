@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -38,7 +39,7 @@ func TestComposeFileRunsWhatTheBinaryNeeds(t *testing.T) {
 	if v := project.Services["api"].Environment["SECUREBASE_JWT_SECRET"]; v == nil || len(*v) < 32 {
 		t.Error("api is not given the token secret")
 	}
-	for _, name := range []string{"postgres", "temporal", "temporal-ui", "migrate", "api", "worker"} {
+	for _, name := range []string{"postgres", "temporal-schema", "temporal", "temporal-namespace", "temporal-ui", "migrate", "api", "worker"} {
 		if _, ok := project.Services[name]; !ok {
 			t.Errorf("service %s is missing", name)
 		}
@@ -89,6 +90,66 @@ func TestComposeFileRunsWhatTheBinaryNeeds(t *testing.T) {
 	}
 	if db := project.Services["temporal"].Environment["POSTGRES_SEEDS"]; db == nil || *db != "postgres" {
 		t.Error("the Temporal server does not use the postgres service")
+	}
+	checkTemporalImages(t, project)
+}
+
+// checkTemporalImages holds the Temporal services to the images Temporal
+// still ships, at the server version the embedded dev server links: the
+// server (temporalio/server) starts only after the admin tools have set up
+// its schema on the postgres service, and migrate (which registers search
+// attributes in the default namespace) only after that namespace exists.
+func checkTemporalImages(t *testing.T, p *types.Project) {
+	t.Helper()
+	goMod, err := os.ReadFile("../../go.mod")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`(?m)^\s*go\.temporal\.io/server v(\S+)`).FindSubmatch(goMod)
+	if m == nil {
+		t.Fatal("go.mod does not require go.temporal.io/server")
+	}
+	version := string(m[1])
+	for name, svc := range p.Services {
+		if strings.Contains(svc.Image, "auto-setup") {
+			t.Errorf("%s runs %s: temporalio/auto-setup is no longer built", name, svc.Image)
+		}
+	}
+	want := map[string]string{
+		"temporal":           "temporalio/server:" + version,
+		"temporal-schema":    "temporalio/admin-tools:" + version,
+		"temporal-namespace": "temporalio/admin-tools:" + version,
+	}
+	for name, image := range want {
+		if got := p.Services[name].Image; got != image {
+			t.Errorf("%s runs %q, want %q (the embedded server's version, go.mod)", name, got, image)
+		}
+	}
+	schema := p.Services["temporal-schema"]
+	if h := schema.Environment["SQL_HOST"]; h == nil || *h != "postgres" {
+		t.Error("the schema setup does not run against the postgres service")
+	}
+	script := strings.Join(schema.Command, " ")
+	for _, want := range []string{"temporal-sql-tool", "setup-schema", "update-schema", "postgresql/v12/$kind/versioned", "temporal_visibility"} {
+		if !strings.Contains(script, want) {
+			t.Errorf("the schema setup does not run %q: %s", want, script)
+		}
+	}
+	for _, dep := range []struct{ svc, on string }{{"temporal", "temporal-schema"}, {"migrate", "temporal-namespace"}} {
+		if d, ok := p.Services[dep.svc].DependsOn[dep.on]; !ok || d.Condition != types.ServiceConditionCompletedSuccessfully {
+			t.Errorf("%s must wait for %s to complete", dep.svc, dep.on)
+		}
+	}
+	if d, ok := p.Services["temporal-namespace"].DependsOn["temporal"]; !ok || d.Condition != types.ServiceConditionHealthy {
+		t.Error("the namespace is created before the server is healthy")
+	}
+	if a := p.Services["temporal-namespace"].Environment["TEMPORAL_ADDRESS"]; a == nil || *a != "temporal:7233" {
+		t.Error("the namespace step does not point at the temporal service")
+	}
+	for _, key := range []string{"DBNAME", "VISIBILITY_DBNAME"} {
+		if v := p.Services["temporal"].Environment[key]; v == nil || !strings.Contains(script, *v) {
+			t.Errorf("the server's %s is not a database the schema setup creates", key)
+		}
 	}
 }
 

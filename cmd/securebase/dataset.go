@@ -10,14 +10,15 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/securebase/securebase/internal/dataset"
 	"github.com/securebase/securebase/models"
 	"github.com/securebase/securebase/policy"
 )
 
-// newBenchDatasetCmd loads the synthetic national dataset (models/dataset.go)
+// newBenchDatasetCmd loads the synthetic national dataset (internal/dataset)
 // that `bench reads` measures.
 func newBenchDatasetCmd() *cobra.Command {
-	o := models.DatasetOptions{}
+	o := dataset.DatasetOptions{}
 	var asOf string
 	var reset bool
 	cmd := &cobra.Command{
@@ -48,7 +49,7 @@ func newBenchDatasetCmd() *cobra.Command {
 			}
 			ctx, out := cmd.Context(), cmd.OutOrStdout()
 			if reset {
-				if err := models.ResetDataset(ctx, db); err != nil {
+				if err := dataset.ResetDataset(ctx, db); err != nil {
 					return err
 				}
 			}
@@ -58,12 +59,12 @@ func newBenchDatasetCmd() *cobra.Command {
 			}
 			fmt.Fprintf(out, "securebase bench dataset: seed=%d staff=%d cases=%d items=%d as of %s\n", o.Seed, o.Staff, o.Cases, o.Items, day)
 			t0 := time.Now()
-			counts, err := models.GenerateDataset(ctx, db, o)
+			counts, err := dataset.GenerateDataset(ctx, db, o)
 			if err != nil {
 				return err
 			}
 			took := time.Since(t0)
-			sum, err := models.DatasetChecksum(ctx, db)
+			sum, err := dataset.DatasetChecksum(ctx, db)
 			if err != nil {
 				return err
 			}

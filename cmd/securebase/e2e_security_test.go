@@ -122,6 +122,8 @@ func securityCounts(t *testing.T, db *gorm.DB) map[string]int64 {
 	} {
 		out[name] = count(t, db, model, "1 = 1")
 	}
+	// A refused read leaves its own audit row (api/refused.go); nothing else may.
+	out["audit_events"] = count(t, db, &models.AuditEvent{}, "action <> ?", api.ReadRefused)
 	return out
 }
 
@@ -402,6 +404,9 @@ func TestEndToEndSecurity(t *testing.T) {
 		if got, out := r.who.call(r.method, r.path, r.body); got != http.StatusForbidden || !namesField(out, r.field) {
 			t.Errorf("%s: %d %v, want 403 naming %q", r.name, got, out, r.field)
 		}
+	}
+	if n := count(t, db, &models.AuditEvent{}, "action = ? AND actor = ? AND staff_id = ?", api.ReadRefused, "hr-1", "sw-1"); n < 2 {
+		t.Errorf("hr's refused reads of sw-1's notes and trail left %d audit rows, want at least 2", n)
 	}
 	// The body cannot name the actor: an unknown field, refused, nothing written.
 	tm1.expect("POST", "/api/v1/staff/sw-1/supervision/sessions", withField(session("s3", today, "tm-1"), "actor", "tm-2"), 400, "actor")

@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 	"gorm.io/gorm"
 
+	"github.com/securebase/securebase/internal/dataset"
 	"github.com/securebase/securebase/models"
 	"github.com/securebase/securebase/policy"
 )
@@ -90,8 +91,8 @@ func newReadPicker(ctx context.Context, db *gorm.DB, seed uint64, today policy.D
 	return p, nil
 }
 
-func (p *readPicker) next() models.ReadArgs {
-	return models.ReadArgs{
+func (p *readPicker) next() dataset.ReadArgs {
+	return dataset.ReadArgs{
 		Team:        p.teams[p.rng.IntN(len(p.teams))],
 		Worker:      p.workers[p.rng.IntN(len(p.workers))],
 		Authority:   p.authority[p.rng.IntN(len(p.authority))],
@@ -117,14 +118,14 @@ func runReads(ctx context.Context, out io.Writer, db *gorm.DB, o readsOptions) e
 	if err != nil {
 		return err
 	}
-	var counts models.DatasetCounts
-	if counts, err = models.CountDataset(ctx, db); err != nil {
+	var counts dataset.DatasetCounts
+	if counts, err = dataset.CountDataset(ctx, db); err != nil {
 		return err
 	}
 	fmt.Fprintf(out, "securebase bench reads: today %s, %d staff, %d cases, %d sessions, %d due items; %d teams, %d authorities\n",
 		o.Today, counts.Staff, counts.Cases, counts.Sessions, counts.DueItems, len(picker.teams), len(picker.authority))
 	var figures []ReadFigures
-	for _, r := range models.DatasetReads {
+	for _, r := range dataset.DatasetReads {
 		n := o.N
 		if strings.HasPrefix(r.Name, "compliance") {
 			n = min(o.N, o.Reports)
@@ -158,8 +159,8 @@ func runReads(ctx context.Context, out io.Writer, db *gorm.DB, o readsOptions) e
 
 	fmt.Fprintln(out, "\nplans (EXPLAIN (ANALYZE, BUFFERS) of each statement, for one pick)")
 	args := picker.next()
-	for _, r := range models.DatasetReads {
-		stmts, err := models.CaptureSQL(db.WithContext(ctx), func(db *gorm.DB) error {
+	for _, r := range dataset.DatasetReads {
+		stmts, err := dataset.CaptureSQL(db.WithContext(ctx), func(db *gorm.DB) error {
 			_, err := r.Run(ctx, db, args)
 			return err
 		})
@@ -169,11 +170,11 @@ func runReads(ctx context.Context, out io.Writer, db *gorm.DB, o readsOptions) e
 		var seq []string
 		fmt.Fprintf(out, "\n== %s\n", r.Name)
 		for _, stmt := range stmts {
-			plan, err := models.ExplainAnalyze(ctx, db, stmt)
+			plan, err := dataset.ExplainAnalyze(ctx, db, stmt)
 			if err != nil {
 				return fmt.Errorf("%s: %w", r.Name, err)
 			}
-			for _, t := range models.SeqScans(plan) {
+			for _, t := range dataset.SeqScans(plan) {
 				if !slices.Contains(seq, t) {
 					seq = append(seq, t)
 				}

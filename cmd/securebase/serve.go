@@ -151,6 +151,9 @@ func serve(ctx context.Context, c client.Client, db *gorm.DB, tel *telemetry, au
 		if err := worker.EnsureComplianceSchedules(ctx, c, packs.Authorities()); err != nil {
 			return err
 		}
+		if err := worker.EnsureAuditAnchorSchedule(ctx, c); err != nil { // hourly anchors of the audit streams
+			return err
+		}
 		// Notifications out by email and webhook (worker/delivery.go: SECUREBASE_SMTP_*, _WEBHOOK_*).
 		dcfg, err := worker.DeliveryConfigFromEnv(os.Getenv)
 		if err != nil {

@@ -1,4 +1,4 @@
-package models_test
+package dataset_test
 
 import (
 	"context"
@@ -7,16 +7,20 @@ import (
 
 	"gorm.io/gorm"
 
+	"github.com/securebase/securebase/internal/dataset"
 	"github.com/securebase/securebase/models"
 	"github.com/securebase/securebase/models/dbtest"
 	"github.com/securebase/securebase/models/pgtest"
 	"github.com/securebase/securebase/policy"
 )
 
+// TestMain stops the PostgreSQL cluster pgtest starts.
+func TestMain(m *testing.M) { pgtest.Main(m) }
+
 var datasetDay = policy.NewDate(2026, 11, 30)
 
 // loadDataset generates a dataset into a fresh PostgreSQL database.
-func loadDataset(t testing.TB, seed int64, staff, cases, items int) (*gorm.DB, models.DatasetCounts) {
+func loadDataset(t testing.TB, seed int64, staff, cases, items int) (*gorm.DB, dataset.DatasetCounts) {
 	t.Helper()
 	packs, err := policy.Load()
 	if err != nil {
@@ -26,7 +30,7 @@ func loadDataset(t testing.TB, seed int64, staff, cases, items int) (*gorm.DB, m
 	if err := models.Migrate(db); err != nil {
 		t.Fatal(err)
 	}
-	counts, err := models.GenerateDataset(context.Background(), db, models.DatasetOptions{
+	counts, err := dataset.GenerateDataset(context.Background(), db, dataset.DatasetOptions{
 		Seed: seed, Staff: staff, Cases: cases, Items: items, AsOf: datasetDay, Packs: packs,
 	})
 	if err != nil {
@@ -37,7 +41,7 @@ func loadDataset(t testing.TB, seed int64, staff, cases, items int) (*gorm.DB, m
 
 func checksum(t *testing.T, db *gorm.DB) string {
 	t.Helper()
-	sum, err := models.DatasetChecksum(context.Background(), db)
+	sum, err := dataset.DatasetChecksum(context.Background(), db)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -60,7 +64,7 @@ func TestDatasetIsDeterministicForASeed(t *testing.T) {
 	}
 	// Loading twice into one database is refused, not doubled.
 	packs, _ := policy.Load()
-	if _, err := models.GenerateDataset(context.Background(), a, models.DatasetOptions{
+	if _, err := dataset.GenerateDataset(context.Background(), a, dataset.DatasetOptions{
 		Seed: 7, Staff: 110, Cases: 400, Items: 6000, AsOf: datasetDay, Packs: packs,
 	}); err == nil || !strings.Contains(err.Error(), "already has 110 staff") {
 		t.Fatalf("second load into the same database: %v", err)
@@ -117,14 +121,14 @@ func TestDatasetShapeAndHotReadPlans(t *testing.T) {
 	}
 
 	// The hot read paths, for a busy team and worker.
-	var args models.ReadArgs
+	var args dataset.ReadArgs
 	db.Raw("SELECT team FROM due_items WHERE status = 'overdue' GROUP BY team ORDER BY count(*) DESC, team LIMIT 1").Scan(&args.Team)
 	db.Raw(`SELECT staff_id FROM due_items WHERE workflow_id LIKE 'SignOff:%' AND status IN ('due', 'overdue')
 		GROUP BY staff_id ORDER BY count(*) DESC, staff_id LIMIT 1`).Scan(&args.Worker)
 	args.Authority, args.Authorities, args.Today = "cumberland", packs.Authorities(), datasetDay
-	for _, r := range models.DatasetReads {
+	for _, r := range dataset.DatasetReads {
 		var rows int
-		stmts, err := models.CaptureSQL(db, func(db *gorm.DB) error {
+		stmts, err := dataset.CaptureSQL(db, func(db *gorm.DB) error {
 			var err error
 			rows, err = r.Run(ctx, db, args)
 			return err
@@ -136,11 +140,11 @@ func TestDatasetShapeAndHotReadPlans(t *testing.T) {
 			t.Errorf("%s: %d rows from %d statements, want some of each", r.Name, rows, len(stmts))
 		}
 		for _, stmt := range stmts {
-			plan, err := models.ExplainAnalyze(ctx, db, stmt)
+			plan, err := dataset.ExplainAnalyze(ctx, db, stmt)
 			if err != nil {
 				t.Fatalf("%s: %v", r.Name, err)
 			}
-			if hot := models.SeqScans(plan); len(hot) > 0 {
+			if hot := dataset.SeqScans(plan); len(hot) > 0 {
 				t.Errorf("%s: sequential scan on %v:\n%s", r.Name, hot, strings.Join(plan, "\n"))
 			}
 			// A month of one authority's items comes through the index made for it (migration 9).
@@ -159,7 +163,7 @@ func TestSeqScansNamesHotTablesOnly(t *testing.T) {
 		"  ->  Parallel Seq Scan on sessions  (cost=0.00..1.00 rows=1 width=8)",
 		"  ->  Index Scan using staff_pkey on staff  (cost=0.28..8.29 rows=1 width=109)",
 	}
-	if got := strings.Join(models.SeqScans(plan), ","); got != "due_items,sessions" {
+	if got := strings.Join(dataset.SeqScans(plan), ","); got != "due_items,sessions" {
 		t.Fatalf("SeqScans = %q, want due_items,sessions", got)
 	}
 }
@@ -172,11 +176,11 @@ func BenchmarkDatasetReads(b *testing.B) {
 	var teams, workers []string
 	db.Raw("SELECT DISTINCT team FROM staff WHERE role = 'team_manager' ORDER BY team").Scan(&teams)
 	db.Raw("SELECT id FROM staff WHERE role = 'social_worker' ORDER BY id").Scan(&workers)
-	for _, r := range models.DatasetReads {
+	for _, r := range dataset.DatasetReads {
 		b.Run(r.Name, func(b *testing.B) {
 			i := 0
 			for b.Loop() {
-				args := models.ReadArgs{Team: teams[i%len(teams)], Worker: workers[i%len(workers)],
+				args := dataset.ReadArgs{Team: teams[i%len(teams)], Worker: workers[i%len(workers)],
 					Authority: packs.Authorities()[i%5], Authorities: packs.Authorities(), Today: datasetDay}
 				if _, err := r.Run(context.Background(), db, args); err != nil {
 					b.Fatal(err)

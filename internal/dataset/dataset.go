@@ -1,4 +1,4 @@
-package models
+package dataset
 
 import (
 	"context"
@@ -12,6 +12,7 @@ import (
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
 
+	"github.com/securebase/securebase/models"
 	"github.com/securebase/securebase/policy"
 )
 
@@ -95,7 +96,7 @@ func GenerateDataset(ctx context.Context, db *gorm.DB, o DatasetOptions) (Datase
 		return DatasetCounts{}, fmt.Errorf("dataset: need at least %d staff, a case, an item, packs and an as-of day", serviceBlock)
 	}
 	var n int64
-	if err := db.WithContext(ctx).Model(&Staff{}).Count(&n).Error; err != nil {
+	if err := db.WithContext(ctx).Model(&models.Staff{}).Count(&n).Error; err != nil {
 		return DatasetCounts{}, err
 	}
 	if n > 0 {
@@ -121,8 +122,8 @@ func CountDataset(ctx context.Context, db *gorm.DB) (DatasetCounts, error) {
 		model any
 		n     *int64
 	}{
-		{&Staff{}, &c.Staff}, {&SupervisorAssignment{}, &c.Assignments}, {&Case{}, &c.Cases}, {&Session{}, &c.Sessions},
-		{&DueItem{}, &c.DueItems}, {&SupervisionRecord{}, &c.Records}, {&AuditEvent{}, &c.Audit},
+		{&models.Staff{}, &c.Staff}, {&models.SupervisorAssignment{}, &c.Assignments}, {&models.Case{}, &c.Cases}, {&models.Session{}, &c.Sessions},
+		{&models.DueItem{}, &c.DueItems}, {&models.SupervisionRecord{}, &c.Records}, {&models.AuditEvent{}, &c.Audit},
 	} {
 		if err := db.Model(t.model).Count(t.n).Error; err != nil {
 			return c, err
@@ -558,7 +559,7 @@ func (g *datasetGen) audit() error {
 		return err
 	}
 	t0 := time.Now()
-	if err := RechainAudit(g.tx); err != nil { // each row into its stream's chain, as AppendAudit would have
+	if err := models.RechainAudit(g.tx); err != nil { // each row into its stream's chain, as AppendAudit would have
 		return fmt.Errorf("dataset audit chain: %w", err)
 	}
 	if g.o.Progress != nil {
@@ -589,11 +590,11 @@ func LastMonth(today policy.Date) string {
 // compliance is what GET /reports/compliance does without a stored report:
 // classify the month's items as at today, then count them.
 func compliance(ctx context.Context, db *gorm.DB, authority string, today policy.Date) (int, error) {
-	items, err := ComputeCompliance(ctx, db, authority, LastMonth(today), today.String())
+	items, err := models.ComputeCompliance(ctx, db, authority, LastMonth(today), today.String())
 	if err != nil {
 		return 0, err
 	}
-	SummariseCompliance(items, "")
+	models.SummariseCompliance(items, "")
 	return len(items), nil
 }
 
@@ -605,18 +606,18 @@ func compliance(ctx context.Context, db *gorm.DB, authority string, today policy
 // each authority in turn.
 var DatasetReads = []DatasetRead{
 	{"team due list (14 days)", func(ctx context.Context, db *gorm.DB, a ReadArgs) (int, error) {
-		items, err := ListDueForTeam(ctx, db, "", a.Team, a.Today.AddDays(14).String()) // as an auditor reads it: the team's name in every authority
+		items, err := models.ListDueForTeam(ctx, db, "", a.Team, a.Today.AddDays(14).String()) // as an auditor reads it: the team's name in every authority
 		return len(items), err
 	}},
 	{"team overdue list", func(ctx context.Context, db *gorm.DB, a ReadArgs) (int, error) {
-		items, err := ListOverdueForTeam(ctx, db, "", a.Team)
+		items, err := models.ListOverdueForTeam(ctx, db, "", a.Team)
 		return len(items), err
 	}},
 	{"worker schedule (database part)", func(ctx context.Context, db *gorm.DB, a ReadArgs) (int, error) {
-		if _, err := GetStaff(ctx, db, a.Worker); err != nil {
+		if _, err := models.GetStaff(ctx, db, a.Worker); err != nil {
 			return 0, err
 		}
-		items, err := ListOpenItems(ctx, db, a.Worker, "SignOff:") // workflows.KindSignOff + ":"
+		items, err := models.ListOpenItems(ctx, db, a.Worker, "SignOff:") // workflows.KindSignOff + ":"
 		return len(items), err
 	}},
 	{"compliance report, one authority", func(ctx context.Context, db *gorm.DB, a ReadArgs) (int, error) {
