@@ -29,5 +29,6 @@ func newRootCmd() *cobra.Command {
 		SilenceErrors: true,
 	}
 	root.AddCommand(newDevCmd(), newAPICmd(), newWorkerCmd(), newMigrateCmd(), newPolicyCmd(), newCalendarCmd(), newBenchCmd(), newAuditCmd(), newTokenCmd())
+	root.AddCommand(newImportCmd()) // import.go
 	return root
 }
