@@ -4,9 +4,10 @@ export GOTOOLCHAIN := local
 
 .PHONY: dev test build replay-histories bench
 
-# Everything in one process on embedded defaults: http://127.0.0.1:8080
-dev:
-	go run ./cmd/securebase dev
+# Everything in one process on embedded defaults: http://127.0.0.1:8080. It
+# runs the binary `make build` makes, which the README's commands use too.
+dev: build
+	bin/securebase dev
 
 # vet, then every test: workflow, activity and model tests on PostgreSQL and
 # SQLite, end-to-end API tests on the embedded Temporal server.

@@ -129,6 +129,7 @@ var (
 // fails when a route is added without one.
 var accessRules = map[string][]grant{
 	"POST /api/v1/staff":                      {hr, admin},
+	"POST /api/v1/imports/:kind":              {hr, admin}, // import.go: the HR and case systems' exports
 	"GET /api/v1/staff/:id":                   append([]grant{hr}, staffReads...),
 	"GET /api/v1/staff/:id/schedule":          append([]grant{hr}, staffReads...),
 	"GET /api/v1/staff/:id/sessions":          staffReads,

@@ -66,6 +66,7 @@ func (s *Server) Handler() http.Handler {
 	s.holdRoutes(v1)
 	s.reportRoutes(v1)
 	s.delegationRoutes(v1)
+	s.importRoutes(v1)
 	s.dashboardRoutes(r) // the browser pages (api/dashboard.go), behind the same login
 	r.NoRoute(func(c *gin.Context) {
 		c.JSON(http.StatusNotFound, ErrorBody{Error: "no such endpoint: " + c.Request.Method + " " + c.Request.URL.Path})

@@ -2,6 +2,7 @@ package policy
 
 import (
 	"fmt"
+	"os"
 	"strings"
 )
 
@@ -50,12 +51,15 @@ func (r *Registry) Schedule(authority, role string, start Date, count int) (*Sch
 }
 
 // CheckPacks validates pack files, or the built-in packs when none are
-// given, and says how many packs they hold.
+// given, or with a council's directory of packs as they load together
+// (LoadWith), and says how many packs they hold.
 func CheckPacks(paths ...string) (int, error) {
 	var reg *Registry
 	var err error
 	if len(paths) == 0 {
 		reg, err = Load()
+	} else if fi, serr := os.Stat(paths[0]); len(paths) == 1 && serr == nil && fi.IsDir() {
+		reg, err = LoadWith(paths[0])
 	} else {
 		reg, err = LoadFiles(paths...)
 	}

@@ -10,6 +10,8 @@ import (
 	"syscall"
 
 	"github.com/spf13/cobra"
+
+	"github.com/securebase/securebase/policy"
 )
 
 func main() {
@@ -29,5 +31,17 @@ func newRootCmd() *cobra.Command {
 		SilenceErrors: true,
 	}
 	root.AddCommand(newDevCmd(), newAPICmd(), newWorkerCmd(), newMigrateCmd(), newPolicyCmd(), newCalendarCmd(), newBenchCmd(), newAuditCmd(), newTokenCmd())
+	root.AddCommand(newImportCmd()) // import.go
+	// A council's own packs (policy.LoadWith), checked before any command runs.
+	root.PersistentFlags().StringVar(&packsDir, "packs", os.Getenv("SECUREBASE_PACKS"), "a directory of pack files that add to or replace the built-in ones (SECUREBASE_PACKS)")
+	root.PersistentPreRunE = func(*cobra.Command, []string) error {
+		if packsDir == "" {
+			return nil
+		}
+		if _, err := policy.LoadWith(packsDir); err != nil {
+			return fmt.Errorf("the packs in %s are not valid:\n%w", packsDir, err)
+		}
+		return nil
+	}
 	return root
 }

@@ -9,6 +9,12 @@ import (
 	"github.com/securebase/securebase/policy"
 )
 
+// packsDir is the root's --packs (SECUREBASE_PACKS): a council's own packs.
+var packsDir string
+
+// loadPacks is the built-in packs with the council's own (--packs).
+func loadPacks() (*policy.Registry, error) { return policy.LoadWith(packsDir) }
+
 // newPolicyCmd is `securebase policy`: check, read and plan the policy packs.
 // The logic lives in package policy; these commands parse flags and print.
 func newPolicyCmd() *cobra.Command {
@@ -22,8 +28,8 @@ func newPolicyCmd() *cobra.Command {
 
 func newPolicyValidateCmd() *cobra.Command {
 	return &cobra.Command{
-		Use:   "validate [FILE...]",
-		Short: "Check pack files (the built-in packs when no file is given)",
+		Use:   "validate [FILE... | DIR]",
+		Short: "Check pack files, or a directory of packs with the built-in ones (the built-in packs when nothing is given)",
 		RunE: func(cmd *cobra.Command, files []string) error {
 			n, err := policy.CheckPacks(files...)
 			if err != nil {
@@ -47,7 +53,7 @@ func newPolicyShowCmd() *cobra.Command {
 		Short: "Describe an authority's pack in plain words, rule by rule",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			reg, err := policy.Load()
+			reg, err := loadPacks()
 			if err != nil {
 				return err
 			}
@@ -81,7 +87,7 @@ func newPolicyScheduleCmd() *cobra.Command {
 			if err != nil {
 				return fmt.Errorf("--start: %w", err)
 			}
-			reg, err := policy.Load()
+			reg, err := loadPacks()
 			if err != nil {
 				return err
 			}

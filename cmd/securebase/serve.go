@@ -21,7 +21,6 @@ import (
 	"github.com/securebase/securebase/api"
 	"github.com/securebase/securebase/devserver"
 	"github.com/securebase/securebase/models"
-	"github.com/securebase/securebase/policy"
 	"github.com/securebase/securebase/worker"
 	"github.com/securebase/securebase/workflows"
 )
@@ -138,7 +137,7 @@ func runDev(ctx context.Context, o devOptions) error {
 // worker alone still serves /healthz, /readyz and /metrics on addr) until
 // ctx ends, then lets requests in flight finish.
 func serve(ctx context.Context, c client.Client, db *gorm.DB, tel *telemetry, auth *api.Authenticator, addr string, withAPI, withWorker bool, log *slog.Logger, ready func(string)) error {
-	packs, err := policy.Load()
+	packs, err := loadPacks()
 	if err != nil {
 		return err
 	}

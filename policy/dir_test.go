@@ -1,0 +1,69 @@
+package policy
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// A council's directory of packs: a file named like a built-in one replaces
+// it, another adds a version; a bad file is refused with file:line.
+func TestLoadWithACouncilsDirectory(t *testing.T) {
+	builtIn := func(name string) string {
+		b, err := os.ReadFile(filepath.Join("packs", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	dir := t.TempDir()
+	put := func(name, text string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(text), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	// Surrey supervises managers every 5 weeks, not 6.
+	put("surrey.yaml", strings.Replace(builtIn("surrey.yaml"), "{role: manager, every: 6w, rule: S-PS-4}", "{role: manager, every: 5w, rule: S-PS-4}", 1))
+	// Bolton's next version comes into force in 2027.
+	next := strings.Replace(builtIn("bolton.yaml"), `version: "2025.1"`, `version: "2027.1"`, 1)
+	put("bolton-2027.yaml", strings.Replace(next, "effective_from: 2024-06-03", "effective_from: 2027-04-01", 1))
+
+	reg, err := LoadWith(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(reg.Packs()); n != 6 {
+		t.Fatalf("%d packs, want the 5 built-in (one replaced) and 1 added", n)
+	}
+	day, _ := ParseDate("2026-06-01")
+	surrey, err := reg.Pack("surrey", day)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if every := surrey.PersonalSupervision.CadenceFor("team_manager").Every.String(); surrey.File != filepath.Join(dir, "surrey.yaml") || every != "5w" {
+		t.Errorf("surrey from %s, a manager every %s: want the council's file, every 5w", surrey.File, every)
+	}
+	later, _ := ParseDate("2027-05-01")
+	if p, err := reg.Pack("bolton", later); err != nil || p.Version != "2027.1" {
+		t.Errorf("bolton in May 2027: %v %v, want version 2027.1", p, err)
+	}
+	if p, err := reg.Pack("bolton", day); err != nil || p.Version != "2025.1" {
+		t.Errorf("bolton in 2026: %v %v, want the built-in 2025.1", p, err)
+	}
+
+	// A bad value is refused, naming the council's file and line.
+	bad := put("surrey.yaml", strings.Replace(builtIn("surrey.yaml"), "{role: manager, every: 6w, rule: S-PS-4}", "{role: manager, every: -6w, rule: S-PS-4}", 1))
+	if _, err := LoadWith(dir); err == nil || !strings.Contains(err.Error(), bad+":217: rule S-PS-4") {
+		t.Errorf("a bad pack: %v, want it refused at %s:217", err, bad)
+	}
+	// A directory without packs, or none at all, is refused.
+	if _, err := LoadWith(t.TempDir()); err == nil || !strings.Contains(err.Error(), "holds no pack files") {
+		t.Errorf("an empty directory: %v", err)
+	}
+	if _, err := LoadWith(filepath.Join(dir, "missing")); err == nil {
+		t.Error("a missing directory was accepted")
+	}
+}
