@@ -64,6 +64,7 @@ func parseTemplates() map[string]*template.Template {
 	funcs := template.FuncMap{
 		"percent": func(r *float64) string { return fmt.Sprintf("%.0f%%", *r*100) },
 		"join":    strings.Join,
+		"lower":   strings.ToLower,
 		// The vocabulary (api/vocab.go): every engine word a page shows.
 		"when": when, "isoTime": isoTime, "longDate": longDate, "shortDate": shortDate,
 		"monthName": monthName, "monthShort": monthShort,

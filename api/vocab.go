@@ -56,7 +56,7 @@ var statusNames = map[string]string{
 	"active":              "Active",
 	"flagged":             "Flagged",
 	"left":                "Left",
-	"draft":               "Being written",
+	"draft":               "Waiting for the supervisor",
 	"awaiting_supervisee": "Waiting for the supervisee to sign",
 	"disputed":            "Disputed by the supervisee",
 	"signed":              "Signed by both",
@@ -299,7 +299,7 @@ func duty(kind, key, every string, due any) string {
 		}
 	}
 	if r, ok := strings.CutPrefix(key, "review:"); ok && kind == "asye_review" {
-		name += " at " + r
+		name = "ASYE " + r + " review" // "ASYE 3-month review"
 	}
 	if d := longDate(due); d != "" {
 		return name + " — due " + d

@@ -14,7 +14,7 @@
   // The words of the answer a person reads: the record's new status, the
   // next due day, never the API's field names.
   var statusWords = {
-    draft: "being written", awaiting_supervisee: "waiting for the supervisee to sign",
+    draft: "waiting for the supervisor", awaiting_supervisee: "waiting for the supervisee to sign",
     disputed: "disputed by the supervisee", signed: "signed by both", finalised: "finalised",
     closed: "closed", booked: "booked", cancelled: "cancelled"
   };
