@@ -43,6 +43,7 @@ var dashboardPages = []dashboardPage{
 	{RoleSupervisee, "/dashboard/supervisee", "My supervision"},
 	{RoleSeniorManager, "/dashboard/senior", "Compliance"},
 	{RoleAuditor, "/dashboard/auditor", "Decision trail"},
+	{RoleHR, "/dashboard/hr", "Staff"},
 }
 
 // pageFor is the page of the principal's first role that has one.
@@ -126,6 +127,7 @@ func (s *Server) dashboardRoutes(r *gin.Engine) {
 	r.GET("/dashboard/supervisee", s.page(RoleSupervisee, "supervisee", s.superviseePage))
 	r.GET("/dashboard/senior", s.page(RoleSeniorManager, "senior", s.seniorPage))
 	r.GET("/dashboard/auditor", s.page(RoleAuditor, "auditor", s.auditorPage))
+	r.GET("/dashboard/hr", s.page(RoleHR, "hr", s.hrPage))
 	r.GET("/dashboard/senior/items", s.page(RoleSeniorManager, "senior_items", s.seniorItemsPage))
 	r.GET("/dashboard/rules/:authority", s.page("", "rules", s.rulesPage)) // the policy is open to everyone signed in
 }

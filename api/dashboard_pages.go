@@ -628,3 +628,40 @@ func (s *Server) find(ctx context.Context, d *auditorData, q string) error {
 	d.Names, err = s.names(ctx, ids...)
 	return err
 }
+
+type hrData struct {
+	Today                 string
+	Authority             string // HR's own authority, first in the list
+	Authorities, Roles    []string
+	Recent                []models.Staff
+	Names                 people
+	RequestID, RequestID2 string
+}
+
+// hrPage: the forms HR uses (a new starter, a change of supervisor, a
+// leaver), posting to the API, and the staff who joined most recently.
+func (s *Server) hrPage(c *gin.Context, p Principal) (any, error) {
+	ctx := c.Request.Context()
+	d := hrData{Today: policy.DateOf(time.Now()).String(), Authorities: s.Packs.Authorities(), Roles: Roles,
+		RequestID: newRequestID(), RequestID2: newRequestID()}
+	me, err := s.me(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	q := s.DB.WithContext(ctx).Order("created_at DESC, id").Limit(20)
+	if me != nil {
+		d.Authority = me.Authority
+		q = q.Where("authority = ?", me.Authority)
+	}
+	if err := q.Find(&d.Recent).Error; err != nil {
+		return nil, err
+	}
+	var ids []string
+	for _, st := range d.Recent {
+		if st.SupervisorID != nil {
+			ids = append(ids, *st.SupervisorID)
+		}
+	}
+	d.Names, err = s.names(ctx, ids...)
+	return d, err
+}

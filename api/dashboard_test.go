@@ -47,6 +47,9 @@ func TestDashboardTemplatesRender(t *testing.T) {
 			[]string{`id="C-ASYE-2"`, "Weekly &lt;b&gt;sessions&lt;/b&gt;", "Where the policy says it: §4.2", "The policy has no rule in this section"}},
 		{"error", ErrorBody{Error: "boom", Problems: []Problem{{Field: "id", Problem: "bad"}}}, []string{"boom", "<strong>Id</strong>"}},
 		{"supervisor", supervisorData{}, []string{"not on the staff record"}},
+		{"hr", hrData{Today: "2026-12-03", Authority: "plymouth", Authorities: []string{"cumberland", "plymouth"}, Roles: Roles, RequestID: "a", RequestID2: "b",
+			Recent: []models.Staff{{ID: "nq-9", Name: "Nell <i>Quinn</i>", Role: "nqsw", Team: "north", Authority: "plymouth", SupervisorID: &sup, StartDate: "2026-12-01", Status: "active"}}, Names: people{"tm-1": "Tom Marsh"}},
+			[]string{`data-url="/api/v1/staff/{staff}/leave"`, `<option value="plymouth" selected>Plymouth</option>`, "Nell &lt;i&gt;Quinn&lt;/i&gt;", "Tom Marsh", "1 December 2026", `value="2026-12-03"`}},
 		{"supervisor", supervisorData{
 			Me: me, Today: "2026-11-30", WeekEnd: "2026-12-07",
 			Supervisees: []superviseeRow{{Staff: models.Staff{ID: "nq-1", Name: "Nia", Role: "nqsw"}, NextDue: "2026-12-07", SessionURL: "/api/v1/staff/nq-1/sessions", ASYE: true, RequestID: "web-1"}},
@@ -214,9 +217,10 @@ func TestDashboardLoginAndGates(t *testing.T) {
 	if w.Code != http.StatusOK || !strings.Contains(w.Body.String(), `id="find-form"`) || !strings.Contains(w.Header().Get("Content-Security-Policy"), "script-src 'self'") {
 		t.Fatalf("the auditor's page: %d %v: %s", w.Code, w.Header(), w.Body)
 	}
-	w = do("GET", "/", nil, login(token("hr-1", RoleHR)), "")
+	expect(do("GET", "/", nil, login(token("hr-1", RoleHR)), ""), http.StatusSeeOther, "/dashboard/hr")
+	w = do("GET", "/", nil, login(token("admin-1", RoleAdmin)), "")
 	if w.Code != http.StatusForbidden || !strings.Contains(w.Body.String(), "no dashboard page") {
-		t.Fatalf("HR's home: %d: %s", w.Code, w.Body)
+		t.Fatalf("an administrator's home: %d: %s", w.Code, w.Body)
 	}
 
 	if w := do("GET", "/static/dashboard.js", nil, nil, ""); w.Code != http.StatusOK || !strings.Contains(w.Body.String(), "X-CSRF-Token") {

@@ -370,6 +370,44 @@ func TestEndToEndDashboard(t *testing.T) {
 	visit("senior-items")
 	logout()
 
+	// HR: a new starter without a name is refused with the reason at the
+	// name field and nothing written; with the name, they are on the record.
+	// A leaver form without a staff id says so at the field, sending nothing.
+	login(token("hr-1", api.RoleHR), "/dashboard/hr")
+	onboard := `#onboard form`
+	do("add a new starter without a name",
+		chromedp.SetValue(css("#ob-id"), "nq-9"),
+		chromedp.SetValue(css("#ob-role"), "nqsw"),
+		chromedp.SetValue(css("#ob-authority"), "cumberland"),
+		chromedp.SetValue(css("#ob-team"), "north"),
+		chromedp.SetValue(css("#ob-supervisor"), "tm-1"),
+		chromedp.Click(css(onboard+` button[data-action="onboard"]`)),
+		chromedp.WaitVisible(css(onboard+`[data-state="refused"]`)),
+		chromedp.WaitVisible(css("#ob-name-error")))
+	if s := textOf("#ob-name-error"); !strings.Contains(s, "Full name is required") {
+		t.Fatalf("the name field says %q", s)
+	}
+	if n := count(t, db, &models.Staff{}, "id = ?", "nq-9"); n != 0 {
+		t.Fatal("a refused new starter was written")
+	}
+	visit("hr-refused")
+	do("add the new starter with a name",
+		chromedp.SendKeys(css("#ob-name"), "Nell Quinn"),
+		chromedp.Click(css(onboard+` button[data-action="onboard"]`)),
+		chromedp.WaitVisible(css(onboard+`[data-state="done"]`)))
+	if n := count(t, db, &models.Staff{}, "id = ? AND name = ? AND supervisor_id = ?", "nq-9", "Nell Quinn", "tm-1"); n != 1 {
+		t.Fatal("the new starter is not on the staff record")
+	}
+	do("record a leaver without a staff id",
+		chromedp.Click(css(`#leaver button[data-action="leave"]`)),
+		chromedp.WaitVisible(css("#lv-staff-error")))
+	do("reload", chromedp.Navigate(sys.base+"/dashboard/hr"), chromedp.WaitVisible(css(`#staff tr[data-staff="nq-9"]`)))
+	if s := textOf(`#staff tr[data-staff="nq-9"]`); !strings.Contains(s, "Nell Quinn") || !strings.Contains(s, "Person tm-1") {
+		t.Fatalf("the new starter's row: %q", s)
+	}
+	visit("hr")
+	logout()
+
 	// The auditor: finds nq-1 by name, reads the trail as a timeline of
 	// named decisions by named people, with its exports.
 	login(token("aud-1", api.RoleAuditor), "/dashboard/auditor")
