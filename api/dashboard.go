@@ -76,6 +76,9 @@ func parseTemplates() map[string]*template.Template {
 		"ruleOf":  func(authority, id string) ruleRef { return ruleRef{Authority: authority, ID: id} },
 		"itemsOf": func(items []models.DueItem, names people, label string) itemList { return itemList{items, names, label} },
 		"drill":   drillURL,
+		// A fresh request id for each form a page renders: a retry of the
+		// form is the same request, a second form never shares it.
+		"newRequestID": newRequestID,
 	}
 	pages, err := fs.Glob(templateFS, "web/templates/*.html")
 	if err != nil {

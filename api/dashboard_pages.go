@@ -95,7 +95,9 @@ type supervisorData struct {
 	Cases               []caseRow
 	DueThisWeek         []models.DueItem
 	Overdue             []models.DueItem
-	ToSign              []recordCard // records awaiting the supervisor: to write, to sign, or disputed
+	ToSign              []recordCard // records awaiting the supervisor: to write, to sign, disputed, or to finalise
+	Personal            []models.Staff // supervisees with personal supervision (not the ASYE): book, cancel, absence
+	AbsenceKinds        []string
 	AwaitingSupervisees []models.SupervisionRecord
 }
 
@@ -212,9 +214,15 @@ func (s *Server) supervisorPage(c *gin.Context, p Principal) (any, error) {
 	}
 
 	d.ToSign, d.AwaitingSupervisees, err = s.recordCards(c, p, "supervisor_id",
-		[]string{models.RecordDraft, models.RecordDisputed}, []string{models.RecordAwaitingSupervisee})
+		[]string{models.RecordDraft, models.RecordDisputed, models.RecordSigned}, []string{models.RecordAwaitingSupervisee})
 	if err != nil {
 		return nil, err
+	}
+	d.AbsenceKinds = workflows.AbsenceKinds
+	for _, row := range d.Supervisees {
+		if !row.ASYE {
+			d.Personal = append(d.Personal, row.Staff)
+		}
 	}
 	var ids []string
 	for _, it := range append(slices.Clone(d.Overdue), d.DueThisWeek...) {

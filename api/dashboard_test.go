@@ -25,6 +25,8 @@ func TestDashboardTemplatesRender(t *testing.T) {
 	rec := models.SupervisionRecord{ID: "nq-1.s1", StaffID: "nq-1", SupervisorID: "tm-1", HeldOn: "2026-11-30", DueOn: "2026-12-07", Status: models.RecordDraft, CurrentVersion: 1}
 	disputed := rec
 	disputed.ID, disputed.Status = "nq-1.s2", models.RecordDisputed
+	signedRec := rec
+	signedRec.ID, signedRec.Status = "nq-1.s4", models.RecordSigned
 	unwritten := rec
 	unwritten.ID, unwritten.CurrentVersion = "nq-1.s3", 0
 	item := models.DueItem{WorkflowID: "ASYE:nq-2", Key: "session:1", Kind: "asye_session", StaffID: "nq-2", Authority: "cumberland", DueOn: "2026-09-08", Status: "overdue", RuleID: "C-ASYE-2"}
@@ -59,9 +61,14 @@ func TestDashboardTemplatesRender(t *testing.T) {
 				{SupervisionRecord: rec, Text: "<script>x</script>", RequestID: "web-2"},
 				{SupervisionRecord: disputed, Text: "text", View: "my view", RequestID: "web-3"},
 				{SupervisionRecord: unwritten, RequestID: "web-4"},
+				{SupervisionRecord: signedRec, Text: "agreed", RequestID: "web-5"},
 			},
+			Personal:     []models.Staff{{ID: "sw-1", Name: "Sam"}},
+			AbsenceKinds: workflows.AbsenceKinds,
 			AwaitingSupervisees: []models.SupervisionRecord{rec},
-		}, []string{"Tom &lt;b&gt;Marsh&lt;/b&gt;", "&lt;script&gt;", `data-url="/api/v1/records/nq-1.s1/signatures"`, "/both-views", "/text", `name="kind"`, "c-1", "ASYE supervision — due Tuesday 8 September 2026", `href="/dashboard/rules/cumberland#C-ASYE-2"`, "Newly qualified social worker (ASYE)", "Monday 30 November 2026"}},
+		}, []string{"Tom &lt;b&gt;Marsh&lt;/b&gt;", "&lt;script&gt;", `data-url="/api/v1/records/nq-1.s1/signatures"`, "/both-views", "/text", `name="kind"`, "c-1", "ASYE supervision — due Tuesday 8 September 2026", `href="/dashboard/rules/cumberland#C-ASYE-2"`, "Newly qualified social worker (ASYE)", "Monday 30 November 2026",
+			`data-url="/api/v1/records/nq-1.s4/finalise"`, `data-url="/api/v1/staff/sw-1/supervision/bookings"`, `/supervision/cancellations"`, `/supervision/absences"`, "Parental leave",
+			`data-url="/api/v1/cases/c-1/transfer"`, `data-url="/api/v1/cases/c-1/closure"`}},
 		{"supervisee", superviseeData{}, []string{"not on the staff record"}},
 		{"supervisee", superviseeData{
 			Me: me,

@@ -312,6 +312,25 @@ func TestEndToEndDashboard(t *testing.T) {
 		t.Fatalf("a refused session wrote %d rows", n)
 	}
 	visit("supervisor-refused") // with the signature's answer and the refusal on it
+	// Book sw-1's supervision a week on, then cancel it: both through the API.
+	booked := today.AddDays(7)
+	for booked.Weekday() == time.Saturday || booked.Weekday() == time.Sunday {
+		booked = booked.AddDays(1)
+	}
+	sessions := `#sessions details[data-staff="sw-1"]`
+	do("book sw-1's supervision",
+		chromedp.Click(css(sessions+" summary")),
+		chromedp.SetValue(css("#book-sw-1"), booked.String()),
+		chromedp.Click(css(sessions+` button[data-action="book"]`)),
+		chromedp.WaitVisible(css(sessions+` form[data-state="done"] button[data-action="book"]`)))
+	do("cancel it",
+		chromedp.SetValue(css("#cancel-on-sw-1"), booked.String()),
+		chromedp.SendKeys(css("#cancel-why-sw-1"), "Court hearing"),
+		chromedp.Click(css(sessions+` button[data-action="cancel"]`)),
+		chromedp.WaitVisible(css(sessions+` form[data-state="done"] button[data-action="cancel"]`)))
+	eventually(t, "the cancellation from the page audited", func() bool {
+		return count(t, db, &models.AuditEvent{}, "action = ? AND staff_id = ? AND actor = ?", "supervision.cancelled", "sw-1", "tm-1") == 1
+	})
 	// A rule id is a link to the rule's text and where the policy says it.
 	do("open a rule", chromedp.Click(css(`#due a[href^="/dashboard/rules/cumberland#"]`)), chromedp.WaitVisible(css(".rule")))
 	rule := location()[strings.LastIndex(location(), "#")+1:]
@@ -340,6 +359,15 @@ func TestEndToEndDashboard(t *testing.T) {
 		chromedp.Click(css(signed+` button[data-action="sign"]`)),
 		chromedp.WaitVisible(css(signed+`[data-state="done"]`)))
 	eventually(t, "the record signed by both", func() bool { return recordStatus() == models.RecordSigned })
+	logout()
+
+	// The supervisor finalises the record both signed.
+	login(token("tm-1", api.RoleSupervisor), "/dashboard/supervisor")
+	finalise := `article[data-record="` + record + `"] form[data-url$="/finalise"]`
+	do("finalise the record",
+		chromedp.Click(css(finalise+` button[data-action="finalise"]`)),
+		chromedp.WaitVisible(css(finalise+`[data-state="done"]`)))
+	eventually(t, "the record finalised", func() bool { return recordStatus() == models.RecordFinalised })
 	logout()
 
 	// The senior manager: the table by team and duty says "nothing due" for
