@@ -72,7 +72,7 @@ func parseTemplates() map[string]*template.Template {
 		"duty": duty, "dutyName": dutyName, "statusName": statusName, "statusTag": statusTag,
 		"roleName": roleName, "rolesIn": rolesIn, "lifecycleName": lifecycleName, "lifecycleOf": lifecycleOf,
 		"eventName": eventName, "categoryName": categoryName, "cadence": cadence, "words": words,
-		"complianceDuty": complianceDuty, "ruleURL": ruleURL,
+		"complianceDuty": complianceDuty, "ruleURL": ruleURL, "reason": reason,
 		"ruleOf":  func(authority, id string) ruleRef { return ruleRef{Authority: authority, ID: id} },
 		"itemsOf": func(items []models.DueItem, names people, label string) itemList { return itemList{items, names, label} },
 		"drill":   drillURL,

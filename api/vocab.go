@@ -3,6 +3,7 @@ package api
 import (
 	"fmt"
 	"net/url"
+	"regexp"
 	"strings"
 	"time"
 
@@ -424,6 +425,26 @@ func when(t time.Time) string {
 
 // isoTime is the machine-readable instant for a <time datetime>.
 func isoTime(t time.Time) string { return t.UTC().Format(time.RFC3339) }
+
+// isoDay is a day as the engine writes it inside a sentence.
+var isoDay = regexp.MustCompile(`\b\d{4}-\d{2}-\d{2}\b`)
+
+// reason is a decision's reason as a person reads it: the engine's days
+// written the UK's way, and nothing where the reason only repeats the
+// engine's names for what the entry already says in words.
+func reason(action, why string) string {
+	switch action {
+	case "workflow.started", "workflow.completed":
+		if !strings.Contains(why, "continuing run") {
+			return ""
+		}
+	case "workflow.child_started":
+		if _, id, ok := strings.Cut(why, " "); ok {
+			return lifecycleOf(id)
+		}
+	}
+	return isoDay.ReplaceAllStringFunc(why, func(d string) string { return shortDate(d) })
+}
 
 // systemActor reports whether an actor is securebase itself: the engine
 // ("system", nothing) or a process identity ("19752@host@") that started or

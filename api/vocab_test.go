@@ -47,6 +47,9 @@ func TestVocabulary(t *testing.T) {
 		{people{}.Actor("19752@vm@", "workflow.started"), "securebase, because it started the lifecycle"},
 		{people{}.Actor("system", "timer.fired"), "securebase, because a deadline it keeps was reached"},
 		{people{}.Actor("", "update.completed"), "securebase (automatically)"},
+		{reason("workflow.started", "ASYE started"), ""},
+		{reason("workflow.child_started", "Agreement Agreement:nq-1"), "Supervision agreement"},
+		{reason("signoff.started", "session held on 2026-12-03: signed by both by 2026-12-10"), "session held on 3 December 2026: signed by both by 10 December 2026"},
 		{ruleURL("bracknell-forest", "BF-PS-1"), "/dashboard/rules/bracknell-forest#BF-PS-1"},
 	}
 	for i, c := range cases {
