@@ -73,9 +73,11 @@ func parseTemplates() map[string]*template.Template {
 		"roleName": roleName, "rolesIn": rolesIn, "lifecycleName": lifecycleName, "lifecycleOf": lifecycleOf,
 		"eventName": eventName, "categoryName": categoryName, "cadence": cadence, "words": words,
 		"complianceDuty": complianceDuty, "ruleURL": ruleURL, "reason": reason,
-		"ruleOf":  func(authority, id string) ruleRef { return ruleRef{Authority: authority, ID: id} },
-		"itemsOf": func(items []models.DueItem, names people, label string) itemList { return itemList{items, names, label} },
-		"drill":   drillURL,
+		"ruleOf": func(authority, id string) ruleRef { return ruleRef{Authority: authority, ID: id} },
+		"itemsOf": func(items []models.DueItem, names people, label string) itemList {
+			return itemList{items, names, label}
+		},
+		"drill": drillURL,
 		// A fresh request id for each form a page renders: a retry of the
 		// form is the same request, a second form never shares it.
 		"newRequestID": newRequestID,

@@ -95,7 +95,7 @@ type supervisorData struct {
 	Cases               []caseRow
 	DueThisWeek         []models.DueItem
 	Overdue             []models.DueItem
-	ToSign              []recordCard // records awaiting the supervisor: to write, to sign, disputed, or to finalise
+	ToSign              []recordCard   // records awaiting the supervisor: to write, to sign, disputed, or to finalise
 	Personal            []models.Staff // supervisees with personal supervision (not the ASYE): book, cancel, absence
 	AbsenceKinds        []string
 	AwaitingSupervisees []models.SupervisionRecord

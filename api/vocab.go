@@ -228,13 +228,14 @@ func lookup(m map[string]string, k string) string {
 	return words(k)
 }
 
-func dutyName(kind string) string    { return lookup(dutyNames, kind) }
-func statusName(s string) string     { return lookup(statusNames, s) }
-func roleName(r string) string       { return lookup(roleNames, r) }
-func lifecycleName(k string) string  { return lookup(lifecycleNames, k) }
-func eventName(a string) string      { return lookup(eventNames, a) }
-func categoryName(c string) string   { return words(c) }
-func statusTag(s string) string      { return statusTags[s] }
+func dutyName(kind string) string   { return lookup(dutyNames, kind) }
+func statusName(s string) string    { return lookup(statusNames, s) }
+func roleName(r string) string      { return lookup(roleNames, r) }
+func lifecycleName(k string) string { return lookup(lifecycleNames, k) }
+func eventName(a string) string     { return lookup(eventNames, a) }
+func categoryName(c string) string  { return words(c) }
+func statusTag(s string) string     { return statusTags[s] }
+
 // rolesIn names a principal's roles.
 func rolesIn(rs []string) string {
 	out := make([]string, len(rs))
