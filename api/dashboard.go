@@ -43,6 +43,7 @@ var dashboardPages = []dashboardPage{
 	{RoleSupervisee, "/dashboard/supervisee", "My supervision"},
 	{RoleSeniorManager, "/dashboard/senior", "Compliance"},
 	{RoleAuditor, "/dashboard/auditor", "Decision trail"},
+	{RoleHR, "/dashboard/hr", "Staff"},
 }
 
 // pageFor is the page of the principal's first role that has one.
@@ -64,16 +65,22 @@ func parseTemplates() map[string]*template.Template {
 	funcs := template.FuncMap{
 		"percent": func(r *float64) string { return fmt.Sprintf("%.0f%%", *r*100) },
 		"join":    strings.Join,
+		"lower":   strings.ToLower,
 		// The vocabulary (api/vocab.go): every engine word a page shows.
 		"when": when, "isoTime": isoTime, "longDate": longDate, "shortDate": shortDate,
 		"monthName": monthName, "monthShort": monthShort,
 		"duty": duty, "dutyName": dutyName, "statusName": statusName, "statusTag": statusTag,
 		"roleName": roleName, "rolesIn": rolesIn, "lifecycleName": lifecycleName, "lifecycleOf": lifecycleOf,
 		"eventName": eventName, "categoryName": categoryName, "cadence": cadence, "words": words,
-		"complianceDuty": complianceDuty, "ruleURL": ruleURL,
-		"ruleOf":  func(authority, id string) ruleRef { return ruleRef{Authority: authority, ID: id} },
-		"itemsOf": func(items []models.DueItem, names people, label string) itemList { return itemList{items, names, label} },
-		"drill":   drillURL,
+		"complianceDuty": complianceDuty, "ruleURL": ruleURL, "reason": reason,
+		"ruleOf": func(authority, id string) ruleRef { return ruleRef{Authority: authority, ID: id} },
+		"itemsOf": func(items []models.DueItem, names people, label string) itemList {
+			return itemList{items, names, label}
+		},
+		"drill": drillURL,
+		// A fresh request id for each form a page renders: a retry of the
+		// form is the same request, a second form never shares it.
+		"newRequestID": newRequestID,
 	}
 	pages, err := fs.Glob(templateFS, "web/templates/*.html")
 	if err != nil {
@@ -125,6 +132,7 @@ func (s *Server) dashboardRoutes(r *gin.Engine) {
 	r.GET("/dashboard/supervisee", s.page(RoleSupervisee, "supervisee", s.superviseePage))
 	r.GET("/dashboard/senior", s.page(RoleSeniorManager, "senior", s.seniorPage))
 	r.GET("/dashboard/auditor", s.page(RoleAuditor, "auditor", s.auditorPage))
+	r.GET("/dashboard/hr", s.page(RoleHR, "hr", s.hrPage))
 	r.GET("/dashboard/senior/items", s.page(RoleSeniorManager, "senior_items", s.seniorItemsPage))
 	r.GET("/dashboard/rules/:authority", s.page("", "rules", s.rulesPage)) // the policy is open to everyone signed in
 }

@@ -80,7 +80,7 @@ type complianceChart struct {
 func (s *Server) complianceByTeam(ctx context.Context, authority string, today policy.Date) (complianceChart, error) {
 	ch := complianceChart{Authority: authority}
 	first := time.Date(today.Year(), today.Month(), 1, 0, 0, 0, 0, time.UTC)
-	series := map[string]map[string]*monthRate{}  // team → month
+	series := map[string]map[string]*monthRate{} // team → month
 	byDuty := map[string]map[string]*monthRate{} // team NUL duty → month
 	for i := 11; i >= 0; i-- {
 		month := first.AddDate(0, -i, 0).Format("2006-01")

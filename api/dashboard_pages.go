@@ -95,7 +95,9 @@ type supervisorData struct {
 	Cases               []caseRow
 	DueThisWeek         []models.DueItem
 	Overdue             []models.DueItem
-	ToSign              []recordCard // records awaiting the supervisor: to write, to sign, or disputed
+	ToSign              []recordCard   // records awaiting the supervisor: to write, to sign, disputed, or to finalise
+	Personal            []models.Staff // supervisees with personal supervision (not the ASYE): book, cancel, absence
+	AbsenceKinds        []string
 	AwaitingSupervisees []models.SupervisionRecord
 }
 
@@ -212,9 +214,15 @@ func (s *Server) supervisorPage(c *gin.Context, p Principal) (any, error) {
 	}
 
 	d.ToSign, d.AwaitingSupervisees, err = s.recordCards(c, p, "supervisor_id",
-		[]string{models.RecordDraft, models.RecordDisputed}, []string{models.RecordAwaitingSupervisee})
+		[]string{models.RecordDraft, models.RecordDisputed, models.RecordSigned}, []string{models.RecordAwaitingSupervisee})
 	if err != nil {
 		return nil, err
+	}
+	d.AbsenceKinds = workflows.AbsenceKinds
+	for _, row := range d.Supervisees {
+		if !row.ASYE {
+			d.Personal = append(d.Personal, row.Staff)
+		}
 	}
 	var ids []string
 	for _, it := range append(slices.Clone(d.Overdue), d.DueThisWeek...) {
@@ -627,4 +635,41 @@ func (s *Server) find(ctx context.Context, d *auditorData, q string) error {
 	var err error
 	d.Names, err = s.names(ctx, ids...)
 	return err
+}
+
+type hrData struct {
+	Today                 string
+	Authority             string // HR's own authority, first in the list
+	Authorities, Roles    []string
+	Recent                []models.Staff
+	Names                 people
+	RequestID, RequestID2 string
+}
+
+// hrPage: the forms HR uses (a new starter, a change of supervisor, a
+// leaver), posting to the API, and the staff who joined most recently.
+func (s *Server) hrPage(c *gin.Context, p Principal) (any, error) {
+	ctx := c.Request.Context()
+	d := hrData{Today: policy.DateOf(time.Now()).String(), Authorities: s.Packs.Authorities(), Roles: Roles,
+		RequestID: newRequestID(), RequestID2: newRequestID()}
+	me, err := s.me(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	q := s.DB.WithContext(ctx).Order("created_at DESC, id").Limit(20)
+	if me != nil {
+		d.Authority = me.Authority
+		q = q.Where("authority = ?", me.Authority)
+	}
+	if err := q.Find(&d.Recent).Error; err != nil {
+		return nil, err
+	}
+	var ids []string
+	for _, st := range d.Recent {
+		if st.SupervisorID != nil {
+			ids = append(ids, *st.SupervisorID)
+		}
+	}
+	d.Names, err = s.names(ctx, ids...)
+	return d, err
 }

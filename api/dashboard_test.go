@@ -25,6 +25,8 @@ func TestDashboardTemplatesRender(t *testing.T) {
 	rec := models.SupervisionRecord{ID: "nq-1.s1", StaffID: "nq-1", SupervisorID: "tm-1", HeldOn: "2026-11-30", DueOn: "2026-12-07", Status: models.RecordDraft, CurrentVersion: 1}
 	disputed := rec
 	disputed.ID, disputed.Status = "nq-1.s2", models.RecordDisputed
+	signedRec := rec
+	signedRec.ID, signedRec.Status = "nq-1.s4", models.RecordSigned
 	unwritten := rec
 	unwritten.ID, unwritten.CurrentVersion = "nq-1.s3", 0
 	item := models.DueItem{WorkflowID: "ASYE:nq-2", Key: "session:1", Kind: "asye_session", StaffID: "nq-2", Authority: "cumberland", DueOn: "2026-09-08", Status: "overdue", RuleID: "C-ASYE-2"}
@@ -47,6 +49,9 @@ func TestDashboardTemplatesRender(t *testing.T) {
 			[]string{`id="C-ASYE-2"`, "Weekly &lt;b&gt;sessions&lt;/b&gt;", "Where the policy says it: §4.2", "The policy has no rule in this section"}},
 		{"error", ErrorBody{Error: "boom", Problems: []Problem{{Field: "id", Problem: "bad"}}}, []string{"boom", "<strong>Id</strong>"}},
 		{"supervisor", supervisorData{}, []string{"not on the staff record"}},
+		{"hr", hrData{Today: "2026-12-03", Authority: "plymouth", Authorities: []string{"cumberland", "plymouth"}, Roles: Roles, RequestID: "a", RequestID2: "b",
+			Recent: []models.Staff{{ID: "nq-9", Name: "Nell <i>Quinn</i>", Role: "nqsw", Team: "north", Authority: "plymouth", SupervisorID: &sup, StartDate: "2026-12-01", Status: "active"}}, Names: people{"tm-1": "Tom Marsh"}},
+			[]string{`data-url="/api/v1/staff/{staff}/leave"`, `<option value="plymouth" selected>Plymouth</option>`, "Nell &lt;i&gt;Quinn&lt;/i&gt;", "Tom Marsh", "1 December 2026", `value="2026-12-03"`}},
 		{"supervisor", supervisorData{
 			Me: me, Today: "2026-11-30", WeekEnd: "2026-12-07",
 			Supervisees: []superviseeRow{{Staff: models.Staff{ID: "nq-1", Name: "Nia", Role: "nqsw"}, NextDue: "2026-12-07", SessionURL: "/api/v1/staff/nq-1/sessions", ASYE: true, RequestID: "web-1"}},
@@ -56,9 +61,14 @@ func TestDashboardTemplatesRender(t *testing.T) {
 				{SupervisionRecord: rec, Text: "<script>x</script>", RequestID: "web-2"},
 				{SupervisionRecord: disputed, Text: "text", View: "my view", RequestID: "web-3"},
 				{SupervisionRecord: unwritten, RequestID: "web-4"},
+				{SupervisionRecord: signedRec, Text: "agreed", RequestID: "web-5"},
 			},
+			Personal:            []models.Staff{{ID: "sw-1", Name: "Sam"}},
+			AbsenceKinds:        workflows.AbsenceKinds,
 			AwaitingSupervisees: []models.SupervisionRecord{rec},
-		}, []string{"Tom &lt;b&gt;Marsh&lt;/b&gt;", "&lt;script&gt;", `data-url="/api/v1/records/nq-1.s1/signatures"`, "/both-views", "/text", `name="kind"`, "c-1", "ASYE supervision — due Tuesday 8 September 2026", `href="/dashboard/rules/cumberland#C-ASYE-2"`, "Newly qualified social worker (ASYE)", "Monday 30 November 2026"}},
+		}, []string{"Tom &lt;b&gt;Marsh&lt;/b&gt;", "&lt;script&gt;", `data-url="/api/v1/records/nq-1.s1/signatures"`, "/both-views", "/text", `name="kind"`, "c-1", "ASYE supervision — due Tuesday 8 September 2026", `href="/dashboard/rules/cumberland#C-ASYE-2"`, "Newly qualified social worker (ASYE)", "Monday 30 November 2026",
+			`data-url="/api/v1/records/nq-1.s4/finalise"`, `data-url="/api/v1/staff/sw-1/supervision/bookings"`, `/supervision/cancellations"`, `/supervision/absences"`, "Parental leave",
+			`data-url="/api/v1/cases/c-1/transfer"`, `data-url="/api/v1/cases/c-1/closure"`}},
 		{"supervisee", superviseeData{}, []string{"not on the staff record"}},
 		{"supervisee", superviseeData{
 			Me: me,
@@ -82,7 +92,7 @@ func TestDashboardTemplatesRender(t *testing.T) {
 				{At: time.Now(), Source: SourceAudit, Actor: "tm-1", Action: "asye.session_recorded", Reason: "held", Authority: "cumberland", PackVersion: "v1", RuleID: "C-ASYE-2", WorkflowID: "ASYE:nq-1", HistoryEventID: 12, HistoryEventType: "WorkflowExecutionUpdateAccepted"},
 				{At: time.Now(), Source: SourceHistory, Action: "run.started"},
 			}}}, []string{"ASYE supervision recorded</strong>, by Tom Marsh", "history event 12", `href="/api/v1/trail/staff/nq-1?format=csv"`,
-				"by securebase", `href="/dashboard/rules/cumberland#C-ASYE-2"`, "Assessed and Supported Year in Employment (ASYE)", "Decision trail of Nia Patel"}},
+			"by securebase", `href="/dashboard/rules/cumberland#C-ASYE-2"`, "Assessed and Supported Year in Employment (ASYE)", "Decision trail of Nia Patel"}},
 		{"auditor", auditorData{Query: "nia", Searched: true, People: []models.Staff{{ID: "nq-1", Name: "Nia Patel", Role: "nqsw", Team: "north", Authority: "cumberland"}},
 			Cases: []models.Case{{ID: "c-1", Category: "child_in_need", WorkerID: "nq-1", Status: "open"}}, Names: people{"nq-1": "Nia Patel"}},
 			[]string{`href="/dashboard/auditor?staff=nq-1"`, `href="/dashboard/auditor?case=c-1"`, "Child in need, worker Nia Patel"}},
@@ -214,9 +224,10 @@ func TestDashboardLoginAndGates(t *testing.T) {
 	if w.Code != http.StatusOK || !strings.Contains(w.Body.String(), `id="find-form"`) || !strings.Contains(w.Header().Get("Content-Security-Policy"), "script-src 'self'") {
 		t.Fatalf("the auditor's page: %d %v: %s", w.Code, w.Header(), w.Body)
 	}
-	w = do("GET", "/", nil, login(token("hr-1", RoleHR)), "")
+	expect(do("GET", "/", nil, login(token("hr-1", RoleHR)), ""), http.StatusSeeOther, "/dashboard/hr")
+	w = do("GET", "/", nil, login(token("admin-1", RoleAdmin)), "")
 	if w.Code != http.StatusForbidden || !strings.Contains(w.Body.String(), "no dashboard page") {
-		t.Fatalf("HR's home: %d: %s", w.Code, w.Body)
+		t.Fatalf("an administrator's home: %d: %s", w.Code, w.Body)
 	}
 
 	if w := do("GET", "/static/dashboard.js", nil, nil, ""); w.Code != http.StatusOK || !strings.Contains(w.Body.String(), "X-CSRF-Token") {

@@ -3,6 +3,7 @@ package api
 import (
 	"fmt"
 	"net/url"
+	"regexp"
 	"strings"
 	"time"
 
@@ -56,7 +57,7 @@ var statusNames = map[string]string{
 	"active":              "Active",
 	"flagged":             "Flagged",
 	"left":                "Left",
-	"draft":               "Being written",
+	"draft":               "Waiting for the supervisor",
 	"awaiting_supervisee": "Waiting for the supervisee to sign",
 	"disputed":            "Disputed by the supervisee",
 	"signed":              "Signed by both",
@@ -227,13 +228,14 @@ func lookup(m map[string]string, k string) string {
 	return words(k)
 }
 
-func dutyName(kind string) string    { return lookup(dutyNames, kind) }
-func statusName(s string) string     { return lookup(statusNames, s) }
-func roleName(r string) string       { return lookup(roleNames, r) }
-func lifecycleName(k string) string  { return lookup(lifecycleNames, k) }
-func eventName(a string) string      { return lookup(eventNames, a) }
-func categoryName(c string) string   { return words(c) }
-func statusTag(s string) string      { return statusTags[s] }
+func dutyName(kind string) string   { return lookup(dutyNames, kind) }
+func statusName(s string) string    { return lookup(statusNames, s) }
+func roleName(r string) string      { return lookup(roleNames, r) }
+func lifecycleName(k string) string { return lookup(lifecycleNames, k) }
+func eventName(a string) string     { return lookup(eventNames, a) }
+func categoryName(c string) string  { return words(c) }
+func statusTag(s string) string     { return statusTags[s] }
+
 // rolesIn names a principal's roles.
 func rolesIn(rs []string) string {
 	out := make([]string, len(rs))
@@ -299,7 +301,7 @@ func duty(kind, key, every string, due any) string {
 		}
 	}
 	if r, ok := strings.CutPrefix(key, "review:"); ok && kind == "asye_review" {
-		name += " at " + r
+		name = "ASYE " + r + " review" // "ASYE 3-month review"
 	}
 	if d := longDate(due); d != "" {
 		return name + " — due " + d
@@ -424,6 +426,26 @@ func when(t time.Time) string {
 
 // isoTime is the machine-readable instant for a <time datetime>.
 func isoTime(t time.Time) string { return t.UTC().Format(time.RFC3339) }
+
+// isoDay is a day as the engine writes it inside a sentence.
+var isoDay = regexp.MustCompile(`\b\d{4}-\d{2}-\d{2}\b`)
+
+// reason is a decision's reason as a person reads it: the engine's days
+// written the UK's way, and nothing where the reason only repeats the
+// engine's names for what the entry already says in words.
+func reason(action, why string) string {
+	switch action {
+	case "workflow.started", "workflow.completed":
+		if !strings.Contains(why, "continuing run") {
+			return ""
+		}
+	case "workflow.child_started":
+		if _, id, ok := strings.Cut(why, " "); ok {
+			return lifecycleOf(id)
+		}
+	}
+	return isoDay.ReplaceAllStringFunc(why, func(d string) string { return shortDate(d) })
+}
 
 // systemActor reports whether an actor is securebase itself: the engine
 // ("system", nothing) or a process identity ("19752@host@") that started or

@@ -33,7 +33,7 @@ func TestVocabulary(t *testing.T) {
 		{duty("supervision_session", "session:3", "2w", "2027-03-15"), "Fortnightly supervision — due Monday 15 March 2027"},
 		{duty("asye_session", "session:2", "1w", "2027-03-15"), "Weekly ASYE supervision — due Monday 15 March 2027"},
 		{duty("case_supervision", "supervision:1", "4w", "2027-03-15"), "Case supervision every 4 weeks — due Monday 15 March 2027"},
-		{duty("asye_review", "review:6 months", "", "2027-03-15"), "ASYE review at 6 months — due Monday 15 March 2027"},
+		{duty("asye_review", "review:6-month", "", "2027-03-15"), "ASYE 6-month review — due Monday 15 March 2027"},
 		{duty("agreement_signature", "signature:1", "", ""), "Signing the supervision agreement"},
 		{duty("brand_new_kind", "", "", ""), "Brand new kind"},
 		{statusName("awaiting_supervisee"), "Waiting for the supervisee to sign"},
@@ -47,6 +47,9 @@ func TestVocabulary(t *testing.T) {
 		{people{}.Actor("19752@vm@", "workflow.started"), "securebase, because it started the lifecycle"},
 		{people{}.Actor("system", "timer.fired"), "securebase, because a deadline it keeps was reached"},
 		{people{}.Actor("", "update.completed"), "securebase (automatically)"},
+		{reason("workflow.started", "ASYE started"), ""},
+		{reason("workflow.child_started", "Agreement Agreement:nq-1"), "Supervision agreement"},
+		{reason("signoff.started", "session held on 2026-12-03: signed by both by 2026-12-10"), "session held on 3 December 2026: signed by both by 10 December 2026"},
 		{ruleURL("bracknell-forest", "BF-PS-1"), "/dashboard/rules/bracknell-forest#BF-PS-1"},
 	}
 	for i, c := range cases {

@@ -14,7 +14,7 @@
   // The words of the answer a person reads: the record's new status, the
   // next due day, never the API's field names.
   var statusWords = {
-    draft: "being written", awaiting_supervisee: "waiting for the supervisee to sign",
+    draft: "waiting for the supervisor", awaiting_supervisee: "waiting for the supervisee to sign",
     disputed: "disputed by the supervisee", signed: "signed by both", finalised: "finalised",
     closed: "closed", booked: "booked", cancelled: "cancelled"
   };
@@ -56,7 +56,7 @@
       hidden.className = "govuk-visually-hidden";
       hidden.textContent = "Error: ";
       msg.appendChild(hidden);
-      msg.appendChild(document.createTextNode(sentence(p.problem)));
+      msg.appendChild(document.createTextNode(atField(group, p.problem)));
       group.classList.add("govuk-form-group--error");
       group.insertBefore(msg, input);
       input.classList.add(input.tagName === "TEXTAREA" ? "govuk-textarea--error" : "govuk-input--error");
@@ -68,17 +68,31 @@
     return rest;
   }
 
+  // atField says a problem in words that stand alone: the API's "is
+  // required" next to the field labelled "Full name" is "Full name is required".
+  function atField(group, problem) {
+    var label = group.querySelector("label");
+    if (label && /^(is|are|must|cannot|has|does) /.test(problem)) return label.textContent.trim() + " " + problem;
+    return sentence(problem);
+  }
+
   function sentence(s) { return s ? s.charAt(0).toUpperCase() + s.slice(1) : s; }
 
   document.addEventListener("submit", function (ev) {
     var form = ev.target.closest("form.act");
     if (!form) return;
     ev.preventDefault();
-    var body = {};
+    var body = {}, url = form.dataset.url;
     Array.prototype.forEach.call(form.elements, function (el) {
       if (!el.name) return;
-      body[el.name] = el.dataset.type === "number" && /^\s*-?\d+(\.\d+)?\s*$/.test(el.value) ? Number(el.value) : el.value;
+      if (el.dataset.in === "path") { // a part of the address ({staff}), not of the body
+        url = url.replace("{" + el.name + "}", encodeURIComponent(el.value.trim()));
+        return;
+      }
+      body[el.name] = el.dataset.type === "number" && /^\s*-?\d+(\.\d+)?\s*$/.test(el.value) ? Number(el.value) :
+        el.dataset.type === "list" ? el.value.split(/[\s,]+/).filter(Boolean) : el.value;
     });
+    var missing = Array.prototype.filter.call(form.querySelectorAll('[data-in="path"]'), function (el) { return !el.value.trim(); });
     var out = form.querySelector("output.result");
     var buttons = form.querySelectorAll("button");
     var enable = function (on) { buttons.forEach(function (b) { b.disabled = !on; }); };
@@ -86,7 +100,15 @@
     clearErrors(form);
     out.className = "result";
     out.textContent = "Sending…";
-    fetch(form.dataset.url, {
+    if (missing.length) { // the address needs it: said at the field, nothing sent
+      showProblems(form, missing.map(function (el) { return { field: el.name, problem: "enter a staff id" }; }));
+      out.textContent = "There is a problem: See the message above the field.";
+      out.classList.add("err");
+      form.dataset.state = "refused";
+      enable(true);
+      return;
+    }
+    fetch(url, {
       method: "POST",
       credentials: "same-origin",
       headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf() },
