@@ -92,6 +92,9 @@ type ComplianceItem struct {
 	DueOn        string `json:"due_on"`
 	MetOn        string `json:"met_on,omitempty"` // as at the report's day
 	Outcome      string `json:"outcome"`
+	// Short: the session that met it was shorter than the pack's usual
+	// length (guidance, so held, and flagged here; issue 12).
+	Short bool `json:"short,omitempty"`
 }
 
 // Ref names the due item behind a number: its workflow and key.
@@ -190,7 +193,44 @@ func ComputeCompliance(ctx context.Context, db *gorm.DB, authority, month, asAt 
 		}
 		items = append(items, it)
 	}
+	if err := flagShortSessions(ctx, db, items); err != nil {
+		return nil, err
+	}
 	return items, nil
+}
+
+// flagShortSessions marks the session items met by a session shorter than
+// the pack's usual length: the session of the same lifecycle held that day.
+// Few sessions are flagged, so they are read by ix_sessions_short over the
+// days the items were met.
+func flagShortSessions(ctx context.Context, db *gorm.DB, items []ComplianceItem) error {
+	var from, to string
+	for _, it := range items {
+		if it.MetOn != "" && (it.Kind == "supervision_session" || it.Kind == "asye_session") {
+			if from == "" || it.MetOn < from {
+				from = it.MetOn
+			}
+			to = max(to, it.MetOn)
+		}
+	}
+	if from == "" {
+		return nil
+	}
+	var short []Session
+	if err := db.WithContext(ctx).Select("workflow_id", "held_on").
+		Where("usual_minutes > 0 AND held_on >= ? AND held_on <= ? AND usual_minutes > duration_minutes", from, to).Find(&short).Error; err != nil {
+		return fmt.Errorf("short sessions: %w", err)
+	}
+	held := map[[2]string]bool{}
+	for _, s := range short {
+		held[[2]string{s.WorkflowID, s.HeldOn}] = true
+	}
+	for i := range items {
+		if it := &items[i]; it.MetOn != "" && held[[2]string{it.WorkflowID, it.MetOn}] {
+			it.Short = true
+		}
+	}
+	return nil
 }
 
 // supervisorsOf loads the dated supervision history of everyone the rows
@@ -241,10 +281,17 @@ type ComplianceCounts struct {
 	LateItems    []string `json:"late_items"`
 	MissedItems  []string `json:"missed_items"`
 	PendingItems []string `json:"pending_items"`
+	// Short counts the held ones met by a session shorter than usual.
+	Short      int      `json:"short,omitempty"`
+	ShortItems []string `json:"short_items,omitempty"`
 }
 
 func (c *ComplianceCounts) add(it ComplianceItem) {
 	c.Due++
+	if it.Short {
+		c.Short++
+		c.ShortItems = append(c.ShortItems, it.Ref())
+	}
 	switch it.Outcome {
 	case OutcomeOnTime:
 		c.OnTime++

@@ -59,7 +59,7 @@ var migrations = []Migration{
 	}},
 	// A session shorter than the usual length is recorded and flagged (issue 12).
 	{Version: 15, Name: "short sessions flagged", Up: func(tx *gorm.DB) error {
-		return tx.AutoMigrate(&Session{}) // adds sessions.usual_minutes
+		return tx.AutoMigrate(&Session{}) // adds sessions.usual_minutes and ix_sessions_short
 	}},
 	// One hash chain per stream instead of one through the whole table, so
 	// appends lock only their own stream's head (audit.go).

@@ -78,7 +78,7 @@ type Session struct {
 	CreatedAt       time.Time `json:"created_at"`
 	// UsualMinutes flags a session shorter than the pack's usual length
 	// (guidance, so recorded, not refused): the usual minimum; 0 otherwise.
-	UsualMinutes int `gorm:"not null;default:0" json:"usual_minutes,omitempty"`
+	UsualMinutes int `gorm:"not null;default:0;index:ix_sessions_short" json:"usual_minutes,omitempty"`
 }
 
 // Short reports a session flagged shorter than the usual length.

@@ -162,7 +162,22 @@ type SignOff struct {
 	Within Period `json:"within,omitzero" yaml:"within,omitempty"`
 	By     string `json:"by,omitempty" yaml:"by,omitempty"`
 	Rule   string `json:"rule" yaml:"rule"`
+	// OwedBy is who owes the deadline: OwedBySupervisor (the supervisor
+	// writes, signs and makes the record available by then; the
+	// supervisee's check has no deadline of its own) or OwedByBoth (both
+	// signatures by then; "" reads as both, as packs before it said).
+	OwedBy string `json:"owed_by,omitempty" yaml:"owed_by,omitempty"`
 }
+
+// Who owes a sign-off deadline.
+const (
+	OwedBySupervisor = "supervisor"
+	OwedByBoth       = "both"
+)
+
+// SupervisorOwes reports a deadline met once the supervisor has signed and
+// made the record available.
+func (s SignOff) SupervisorOwes() bool { return s.OwedBy == OwedBySupervisor }
 
 // CaseSupervision is child (case) supervision: cadence by category, the
 // supervision due at allocation and before transfer, and recording limits.

@@ -58,7 +58,7 @@ func TestCumberlandASYEPlan(t *testing.T) {
 		"2026-01-19 session session 13 C-ASYE-3",
 		"2026-02-02 session session 14 C-ASYE-3",
 		"2026-02-16 session session 15 C-ASYE-3",
-		"2026-02-27 review 6-month C-ASYE-6", // Sunday 1 March moves earlier (C-WD-1)
+		"2026-02-27 review 6-month C-ASYE-6",     // Sunday 1 March moves earlier (C-WD-1)
 		"2026-03-02 session session 16 C-ASYE-3", // set by the fortnightly phase
 		// at least monthly thereafter; a weekend or bank holiday moves earlier
 		"2026-04-02 session session 17 C-ASYE-4",

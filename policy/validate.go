@@ -575,6 +575,9 @@ func (c *checker) signOff() {
 	case so.By == "":
 		c.positive(at.with("within"), so.Within, so.Rule)
 	}
+	if so.OwedBy != "" && so.OwedBy != OwedBySupervisor && so.OwedBy != OwedByBoth {
+		c.fail(at.with("owed_by"), so.Rule, "%q: the deadline is owed by %s or %s", so.OwedBy, OwedBySupervisor, OwedByBoth)
+	}
 }
 
 func (c *checker) caseSupervision() {

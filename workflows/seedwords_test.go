@@ -1,8 +1,10 @@
 package workflows
 
 import (
+	"strings"
 	"testing"
 
+	"github.com/securebase/securebase/models"
 	"github.com/securebase/securebase/policy"
 )
 
@@ -167,4 +169,62 @@ func TestSupervisionDueOnWorkingDayS_WD_1(t *testing.T) {
 	})
 	h.supLeave(held.AddDays(1))
 	h.runSupervision(in)
+}
+
+// Item 2: the sign-off deadline is owed by whom the seed says. Cumberland
+// (C-REC-1: "signed by the supervisor and be made available to the
+// supervisee within 5 working days for checking and signing") and Surrey
+// (S-REC-1: the forms "added within 2 working days"): the supervisor owes
+// it and meets it by signing; a supervisee who has not yet signed is never
+// overdue nor escalated. Bolton (B-REC-1: "signed by both ... at the next
+// supervision session"): both owe it, so an unsigned supervisee escalates.
+func TestSignOffOwedByWhomTheSeedSays(t *testing.T) {
+	held := date(t, "2026-03-04") // a Wednesday
+	next := date(t, "2026-04-01")
+	for _, tc := range []struct {
+		authority, owedBy string
+		overdue           bool
+	}{
+		{"cumberland", policy.OwedBySupervisor, false},
+		{"surrey", policy.OwedBySupervisor, false},
+		{"bolton", policy.OwedByBoth, true},
+	} {
+		t.Run(tc.authority, func(t *testing.T) {
+			in := signOffInput(t, tc.authority, held, next)
+			if in.Rules.OwedBy != tc.owedBy {
+				t.Fatalf("%s sign_off owed_by %q, want %q", tc.authority, in.Rules.OwedBy, tc.owedBy)
+			}
+			h := signOffHarness(t, held)
+			signed := held.AddDays(1)
+			h.at(signed, func() {
+				h.update(UpdateWriteRecord, RecordTextInput{RequestID: "t1", Text: "Discussed caseload.", Actor: "tm-1"}, h.ok("text"))
+				h.update(UpdateSignRecord, RecordSignInput{RequestID: "s1", Version: 1, Actor: "tm-1"}, h.ok("supervisor signs"))
+			})
+			h.atHour(signed, 13, func() {
+				it := h.schedule().Items[0]
+				if tc.overdue == (it.Status == "met") {
+					t.Errorf("after the supervisor signed: %+v", it)
+				}
+				if !tc.overdue && !it.HeldOn.Equal(signed) {
+					t.Errorf("met on %s, want %s (the supervisor's signature)", it.HeldOn, signed)
+				}
+			})
+			end := date(t, "2026-05-01") // past every deadline and escalation
+			h.at(end, func() {
+				if r := h.record(); r.Status != models.RecordAwaitingSupervisee {
+					t.Errorf("record %s, want awaiting the supervisee", r.Status)
+				}
+				h.leave(end)
+			})
+			h.env.ExecuteWorkflow(SignOffWorkflow, in)
+			h.signOffResult()
+			od, esc := h.actions("signoff.overdue"), h.actions("signoff.escalated")
+			if tc.overdue != (len(od) == 1 && len(esc) == 1) || !tc.overdue && len(od)+len(esc) != 0 {
+				t.Errorf("overdue %d, escalated %d; want overdue and escalation: %v", len(od), len(esc), tc.overdue)
+			}
+			if tc.overdue && !strings.Contains(od[0].Notifications[0].Subject, "supervisee's check") {
+				t.Errorf("overdue notice %+v", od[0].Notifications)
+			}
+		})
+	}
 }

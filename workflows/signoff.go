@@ -65,6 +65,10 @@ type SignOffState struct {
 	ClosedReason string      `json:"closed_reason,omitempty"`
 	// Requests maps a processed request id to the update that used it.
 	Requests map[string]string `json:"requests"`
+
+	// AvailableOn is the day the supervisor first signed and so made the
+	// record available: where the supervisor owes the deadline, that meets it.
+	AvailableOn policy.Date `json:"available_on,omitzero"`
 }
 
 // RecordState is the query view of a record.
@@ -201,6 +205,9 @@ func (w *signOff) initState() {
 
 func (w *signOff) started(ctx workflow.Context) {
 	reason := fmt.Sprintf("session held on %s: the record is signed by both by %s", w.in.HeldOn, w.st.Due.Due)
+	if w.in.Rules.SupervisorOwes() {
+		reason = fmt.Sprintf("session held on %s: the supervisor signs the record and makes it available to the supervisee by %s; the supervisee's check has no deadline", w.in.HeldOn, w.st.Due.Due)
+	}
 	if !w.st.Timed {
 		reason = fmt.Sprintf("session held on %s: the record is signed at the earliest opportunity; no next session is due, so no deadline runs", w.in.HeldOn)
 	}
@@ -229,15 +236,26 @@ func (w *signOff) awaitingSignatures() bool {
 	return false
 }
 
-func (w *signOff) nextDeadline() (time.Time, bool) {
+// deadlineOpen: the deadline runs until both have signed or, where the pack
+// says the supervisor owes it (Cumberland's C-REC-1: the supervisor signs
+// and makes the notes available within 5 working days), until the
+// supervisor has signed; a slow supervisee is then nobody's overdue duty.
+func (w *signOff) deadlineOpen() bool {
 	if !w.awaitingSignatures() || !w.st.Timed {
+		return false
+	}
+	return !w.in.Rules.SupervisorOwes() || w.st.AvailableOn.IsZero()
+}
+
+func (w *signOff) nextDeadline() (time.Time, bool) {
+	if !w.deadlineOpen() {
 		return time.Time{}, false
 	}
 	return w.earliest(w.st.Due)
 }
 
 func (w *signOff) fireDeadlines(ctx workflow.Context) {
-	if !w.awaitingSignatures() || !w.st.Timed {
+	if !w.deadlineOpen() {
 		return
 	}
 	w.fire(ctx, &w.st.Due, signOffKey, kindRecordSignOff, w.pending(), w.in.Person.SupervisorID, w.in.Person.ManagerID)
@@ -267,9 +285,12 @@ func (w *signOff) leave(ctx workflow.Context, s LeaveSignal) {
 	w.st.Status = models.RecordClosed
 	w.st.ClosedReason = fmt.Sprintf("closed %s, %s: the supervisee left the service: %s", s.On, describeStatus(was), s.Reason)
 	due := []activities.DueItemRecord{}
-	if was == models.RecordSigned {
+	switch {
+	case was == models.RecordSigned:
 		due = append(due, w.dueItem(finaliseKey, kindRecordFinal, w.st.SignedOn, models.DueStatusClosed, policy.Date{}, w.in.Rules.Rule))
-	} else {
+	case w.supervisorMet():
+		// the supervisor met the deadline; the supervisee's check was not owed by a day
+	default:
 		due = append(due, w.signOffItem(models.DueStatusClosed, policy.Date{}))
 	}
 	w.record(ctx, "closed", activities.Event{
@@ -277,6 +298,11 @@ func (w *signOff) leave(ctx workflow.Context, s LeaveSignal) {
 		Detail: map[string]any{"on": s.On.String(), "status_was": was, "version": w.st.Version},
 		Due:    due, Record: w.row(),
 	})
+}
+
+// supervisorMet reports a deadline the supervisor owed and met.
+func (w *signOff) supervisorMet() bool {
+	return w.in.Rules.SupervisorOwes() && !w.st.AvailableOn.IsZero()
 }
 
 func describeStatus(status string) string {
@@ -331,6 +357,8 @@ func (w *signOff) schedule() Schedule {
 	d := w.st.Due
 	it := Item{Key: signOffKey, Kind: kindRecordSignOff, Due: d.Due, Escalated: d.Escalated, Rule: d.Rule}
 	switch {
+	case w.supervisorMet():
+		it.Status, it.HeldOn = models.DueStatusMet, w.st.AvailableOn
 	case w.awaitingSignatures():
 		it.Status = dueStatus(d.Overdue)
 	case w.st.SignedOn.IsZero():
@@ -520,15 +548,22 @@ func (w *signOff) sign(ctx workflow.Context, in RecordSignInput) (RecordChange, 
 	if role == models.RoleSupervisor {
 		w.st.SupervisorSigned = true
 		w.st.Status = models.RecordAwaitingSupervisee
+		if w.in.Rules.SupervisorOwes() && w.st.AvailableOn.IsZero() {
+			// Signed and available to the supervisee: the supervisor's deadline is met.
+			w.st.AvailableOn = today(ctx)
+			due = append(due, w.signOffItem(models.DueStatusMet, w.st.AvailableOn))
+		}
 	} else {
 		w.st.SuperviseeSigned = true
 		w.st.Status = models.RecordSigned
 		w.st.SignedOn = today(ctx)
 		w.st.Outcome = w.outcome()
+		if !w.in.Rules.SupervisorOwes() {
+			due = append(due, w.signOffItem(models.DueStatusMet, w.st.SignedOn))
+		}
 		// The policies give the manager no time to finalise, so the item is
 		// listed from the day both signed and never goes overdue.
-		due = append(due, w.signOffItem(models.DueStatusMet, w.st.SignedOn),
-			w.dueItem(finaliseKey, kindRecordFinal, w.st.SignedOn, models.DueStatusDue, policy.Date{}, w.in.Rules.Rule))
+		due = append(due, w.dueItem(finaliseKey, kindRecordFinal, w.st.SignedOn, models.DueStatusDue, policy.Date{}, w.in.Rules.Rule))
 	}
 	rec := w.row()
 	rec.Signature = &activities.RecordSignatureWrite{Version: w.st.Version, Role: role, SignerID: in.Actor}

@@ -142,7 +142,8 @@ func TestSignOffAcrossChristmasAndNewYear(t *testing.T) {
 	})
 	h.at(due.AddDays(10), func() {
 		s := h.schedule()
-		if len(s.Items) != 2 || s.Items[0].Status != "met" || !s.Items[0].HeldOn.Equal(due) || s.Items[1].Kind != "record_finalise" {
+		// The deadline is the supervisor's (C-REC-1): met when they signed on 31 December.
+		if len(s.Items) != 2 || s.Items[0].Status != "met" || !s.Items[0].HeldOn.Equal(date(t, "2026-12-31")) || s.Items[1].Kind != "record_finalise" {
 			t.Errorf("schedule after signing %+v", s.Items)
 		}
 		h.update(UpdateFinaliseRecord, RecordFinaliseInput{RequestID: "fin", Actor: "tm-1"}, h.ok("finalise"))
@@ -307,7 +308,8 @@ func TestSignOffRefusals(t *testing.T) {
 // A leaver's unsigned record closes, recording why, and its deadline with it.
 func TestSignOffLeaveClosesUnsigned(t *testing.T) {
 	held := date(t, "2026-03-04")
-	in := signOffInput(t, "surrey", held, policy.Date{})
+	// Bolton: both owe the signatures (B-REC-1), so the open deadline closes.
+	in := signOffInput(t, "bolton", held, date(t, "2026-04-01"))
 	h := signOffHarness(t, held)
 	h.at(held, func() {
 		h.update(UpdateWriteRecord, RecordTextInput{RequestID: "t1", Text: "Notes.", Actor: "tm-1"}, h.ok("text"))

@@ -374,8 +374,8 @@ func endToEnd(t *testing.T, sys *system, db *gorm.DB) {
 	// A session: the next due date moves by the pack (weekly in the first six weeks).
 	session := map[string]any{"request_id": "s-1", "held_on": today.AddDays(-1).String(), "duration_minutes": 90, "supervisor_id": "tm-1", "kind": "individual"}
 	res := sys.expect("POST", "/api/v1/staff/nq-1/sessions", session, 200, "")
-	if res["next_due"] != today.AddDays(6).String() {
-		t.Fatalf("next due %v, want %s", res["next_due"], today.AddDays(6))
+	if res["next_due"] != workingDayDue(today.AddDays(6)).String() {
+		t.Fatalf("next due %v, want %s", res["next_due"], workingDayDue(today.AddDays(6)))
 	}
 	sys.expect("POST", "/api/v1/staff/nq-1/sessions", session, 200, "") // a retry: same answer
 	if n := count(t, db, &models.Session{}, "staff_id = ?", "nq-1"); n != 1 {
