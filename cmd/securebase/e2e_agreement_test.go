@@ -123,5 +123,7 @@ func TestEndToEndAgreement(t *testing.T) {
 	if n := count(t, db, &models.AuditEvent{}, "workflow_id = ? AND action = ? AND reason = ?", "Agreement:sw-1", "agreement.closed", "left the service: moved away"); n != 1 {
 		t.Fatalf("%d closing events", n)
 	}
-	sys.as("sw-1").expect("POST", path+"/signatures", withField(sign, "request_id", "sign-5"), 409, "")
+	sys.as("tm-1").expect("POST", path+"/signatures", withField(sign, "request_id", "sign-5"), 409, "")
+	// The leaver's own token no longer works (issue 11 finding 2).
+	sys.as("sw-1").expect("POST", path+"/signatures", withField(sign, "request_id", "sign-6"), 403, "authorization")
 }
