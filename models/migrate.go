@@ -57,6 +57,10 @@ var migrations = []Migration{
 	{Version: 9, Name: "due items by authority and day", Up: func(tx *gorm.DB) error {
 		return tx.AutoMigrate(&DueItem{}) // adds ix_due_items_authority_due
 	}},
+	// Personal text out of the audit log, where a purge can reach it (personal_text.go).
+	{Version: 10, Name: "personal texts", Up: func(tx *gorm.DB) error {
+		return tx.AutoMigrate(&PersonalText{})
+	}},
 }
 
 // Migrations returns the migrations this binary knows, oldest first.
