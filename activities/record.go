@@ -67,6 +67,24 @@ func (a Activities) RecordEvent(ctx context.Context, ev Event) (RecordResult, er
 	return RecordResult{Applied: applied}, nil
 }
 
+// personalTextActions are the decisions whose reason is text a person wrote
+// about a member of staff (why they left, an absence, review and appraisal
+// notes, a pause, an extension): it may hold health or family details.
+var personalTextActions = map[string]bool{
+	"staff.left": true, "agreement.closed": true, "asye.closed": true, "caseload.closed": true,
+	"supervision.closed": true, "signoff.closed": true, "agreement.change_recorded": true,
+	"asye.review_held": true, "asye.paused": true, "asye.extended": true, "asye.passed": true, "asye.failed": true,
+	"caseload.analysis_recorded": true, "supervision.cancelled": true, "supervision.absence_recorded": true,
+	"supervision.observation_recorded": true, "supervision.appraisal_recorded": true, "supervision.extra_sessions": true,
+}
+
+// personalText reports whether an event's reason is kept out of the audit
+// log: personal text about a person, outside a child's case (whose file
+// keeps its own record under its own retention).
+func personalText(ev Event) bool {
+	return ev.Reason != "" && ev.StaffID != "" && ev.CaseID == "" && !strings.HasPrefix(ev.WorkflowID, "Case:") && personalTextActions[ev.Action]
+}
+
 // apply writes the event inside tx. It returns false when the audit row was
 // already there, having written nothing.
 func apply(tx *gorm.DB, ev Event, detail string) (bool, error) {
@@ -90,12 +108,21 @@ func apply(tx *gorm.DB, ev Event, detail string) (bool, error) {
 		OccurredAt:  ev.At,
 		RecordedAt:  time.Now().UTC(),
 	}
+	personal := personalText(ev)
+	if personal {
+		audit.Reason = models.PersonalTextRef // the text goes beside the records, where the purge reaches it
+	}
 	inserted, err := models.AppendAudit(tx, &audit)
 	if err != nil {
 		return false, err
 	}
 	if !inserted {
 		return false, nil // recorded before
+	}
+	if personal {
+		if err := tx.Create(&models.PersonalText{WorkflowID: ev.WorkflowID, EventID: ev.EventID, StaffID: ev.StaffID, Text: ev.Reason, CreatedAt: ev.At}).Error; err != nil {
+			return false, fmt.Errorf("insert personal text: %w", err)
+		}
 	}
 
 	if ev.Staff != nil {

@@ -103,7 +103,8 @@ func TestPurgePersonalRecords(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := models.Purged{SupervisionRecords: 2, RecordVersions: 4, RecordSignatures: 4, RecordDisputes: 2, Sessions: 3, RecordIDs: []string{"emp-1.a1", "emp-1.p1"}}
+		want := models.Purged{SupervisionRecords: 2, RecordVersions: 4, RecordSignatures: 4, RecordDisputes: 2, Sessions: 3, RecordIDs: []string{"emp-1.a1", "emp-1.p1"},
+			DueItems: 2, Notifications: 2} // onboarding()'s, which name emp-1 (issue 11 finding 5)
 		if !res.Applied || !samePurged(res.Purged, want) {
 			t.Fatalf("purged %+v, want %+v", res, want)
 		}
@@ -120,6 +121,8 @@ func TestPurgePersonalRecords(t *testing.T) {
 			{"emp-1's disputes", &models.RecordDispute{}, "record_id LIKE ?", "emp-1.%", 0},
 			{"emp-1's case supervision", &models.Session{}, "staff_id = ? AND workflow_id LIKE 'Case:%'", "emp-1", 1},
 			{"emp-1's personal sessions", &models.Session{}, "staff_id = ? AND workflow_id NOT LIKE 'Case:%'", "emp-1", 0},
+			{"emp-1's due items", &models.DueItem{}, "staff_id = ?", "emp-1", 0},
+			{"emp-1's notifications", &models.Notification{}, "staff_id = ?", "emp-1", 0},
 			{"emp-2's records", &models.SupervisionRecord{}, "staff_id = ?", "emp-2", 1},
 			{"emp-2's versions", &models.RecordVersion{}, "record_id LIKE ?", "emp-2.%", 2},
 			{"emp-2's sessions", &models.Session{}, "staff_id = ?", "emp-2", 1},

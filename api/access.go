@@ -143,6 +143,8 @@ var accessRules = map[string][]grant{
 
 	"POST /api/v1/staff/:id/supervisor": {hr, admin, supervisor(supervisesStaff)},
 	"POST /api/v1/staff/:id/leave":      {hr, admin},
+	"GET /api/v1/staff/:id/retention":   {hr, readers, admin},
+	"POST /api/v1/staff/:id/retention":  {hr, admin}, // correct or withdraw a leave within the grace
 	"GET /api/v1/teams/:team/due":       teamReads,
 	"GET /api/v1/teams/:team/overdue":   teamReads,
 

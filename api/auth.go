@@ -177,6 +177,10 @@ const principalKey = "securebase.principal"
 // nothing, otherwise.
 func (s *Server) authenticate(c *gin.Context) {
 	p, err := s.principalFrom(c)
+	if he := (*httpError)(nil); errors.As(err, &he) {
+		c.AbortWithStatusJSON(he.status, he.body) // a leaver (403), or the check could not be made (503)
+		return
+	}
 	if err != nil {
 		c.Header("WWW-Authenticate", `Bearer realm="securebase"`)
 		c.AbortWithStatusJSON(http.StatusUnauthorized, ErrorBody{Error: err.Error(), Problems: []Problem{{Field: "authorization", Problem: err.Error()}}})
@@ -212,6 +216,9 @@ func (s *Server) principalFrom(c *gin.Context) (Principal, error) {
 		if err != nil || want == "" || subtle.ConstantTimeCompare([]byte(want), []byte(c.GetHeader(CSRFHeader))) != 1 {
 			return Principal{}, errors.New("a change made from the browser must carry the " + CSRFHeader + " header")
 		}
+	}
+	if err := s.stillEmployed(c.Request.Context(), p); err != nil {
+		return Principal{}, err
 	}
 	return p, nil
 }

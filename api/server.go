@@ -64,6 +64,7 @@ func (s *Server) Handler() http.Handler {
 	s.caseRoutes(v1)
 	s.trailRoutes(v1)
 	s.holdRoutes(v1)
+	s.retentionRoutes(v1)
 	s.reportRoutes(v1)
 	s.delegationRoutes(v1)
 	s.importRoutes(v1)

@@ -147,15 +147,12 @@ func (s *Server) recordLeaver(c *gin.Context) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	if start, _ := policy.ParseDate(st.StartDate); !on.IsZero() && on.Before(start) {
-		k.add(Problem{Field: "on", Problem: fmt.Sprintf("%s is before %s started on %s", on, st.ID, start)})
-	}
-	if !on.IsZero() && on.After(policy.DateOf(time.Now())) {
-		k.add(Problem{Field: "on", Problem: fmt.Sprintf("%s is in the future: record a leaver on or after their last day", on)})
+	if err := s.checkLeavingDay(c.Request.Context(), k, st, on); err != nil {
+		return 0, nil, err
 	}
 	// Retention follows the pack in force on the leaving day.
 	var retention *policy.Retention
-	if !on.IsZero() {
+	if k.err() == nil {
 		if pack, err := s.Packs.Pack(st.Authority, on); err != nil {
 			k.add(Problem{Field: "on", Problem: err.Error()})
 		} else {
@@ -167,16 +164,8 @@ func (s *Server) recordLeaver(c *gin.Context) (int, any, error) {
 	}
 	ctx, cancel := context.WithTimeout(c.Request.Context(), s.Wait)
 	defer cancel()
-	// A child's case is never left without a worker: transfer first.
-	if cases, err := models.ListOpenCasesForWorker(ctx, s.DB, st.ID); err != nil {
+	if err := s.checkNothingLeftBehind(ctx, st); err != nil {
 		return 0, nil, err
-	} else if len(cases) > 0 {
-		held := make([]string, len(cases))
-		for i, c := range cases {
-			held[i] = c.ID
-		}
-		return 0, nil, fail(http.StatusConflict, fmt.Sprintf("%s still holds %d open cases: transfer them first", st.ID, len(cases)),
-			Problem{Field: "cases", Problem: fmt.Sprintf("open cases %v must be transferred before the worker leaves", held)})
 	}
 	ids := lifecycles(st)
 	signOffs, err := models.ListOpenItems(ctx, s.DB, st.ID, workflows.KindSignOff+":")

@@ -228,6 +228,9 @@ func (s *Server) trail(ctx context.Context, subject, id string) (*TrailResponse,
 	if err != nil {
 		return nil, err
 	}
+	if err := models.ResolvePersonalTexts(ctx, s.DB, rows); err != nil {
+		return nil, err
+	}
 	return &TrailResponse{Subject: subject, ID: id, Entries: joinTrail(rows, histories), Workflows: trailWorkflows(histories)}, nil
 }
 

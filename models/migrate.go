@@ -57,6 +57,10 @@ var migrations = []Migration{
 	{Version: 9, Name: "due items by authority and day", Up: func(tx *gorm.DB) error {
 		return tx.AutoMigrate(&DueItem{}) // adds ix_due_items_authority_due
 	}},
+	// Personal text out of the audit log, where a purge can reach it (personal_text.go).
+	{Version: 10, Name: "personal texts", Up: func(tx *gorm.DB) error {
+		return tx.AutoMigrate(&PersonalText{})
+	}},
 	// A session shorter than the usual length is recorded and flagged (issue 12).
 	{Version: 15, Name: "short sessions flagged", Up: func(tx *gorm.DB) error {
 		return tx.AutoMigrate(&Session{}) // adds sessions.usual_minutes and ix_sessions_short

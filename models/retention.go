@@ -150,11 +150,18 @@ type Purged struct {
 	RecordDisputes     int64    `json:"record_disputes"`
 	Sessions           int64    `json:"sessions"`
 	RecordIDs          []string `json:"record_ids"`
+	// What else names the person's personal supervision: due items,
+	// notifications about them (with their deliveries) and personal texts.
+	DueItems      int64 `json:"due_items"`
+	Notifications int64 `json:"notifications"`
+	Deliveries    int64 `json:"deliveries"`
+	PersonalTexts int64 `json:"personal_texts"`
 }
 
 // PurgePersonalRecords deletes, inside tx, a person's personal supervision
-// records (every version, signature and dispute) and their personal and
-// ASYE session rows. Case rows are never touched: a case session's kind is
+// records (every version, signature and dispute), their personal and ASYE
+// session rows, and everything else naming them outside a case: due items,
+// notifications (and their deliveries), personal texts. Case rows are never touched: a case session's kind is
 // "case:..." and its workflow a Case lifecycle. Nothing in the audit log is
 // deleted: the chain must outlive every purge.
 func PurgePersonalRecords(tx *gorm.DB, staffID string) (Purged, error) {
@@ -189,7 +196,20 @@ func PurgePersonalRecords(tx *gorm.DB, staffID string) (Purged, error) {
 			return p, err
 		}
 	}
-	err := del(&p.Sessions, &Session{}, "sessions",
-		"staff_id = ? AND kind NOT LIKE ? AND workflow_id NOT LIKE ?", staffID, "case:%", "Case:%")
+	if err := del(&p.Sessions, &Session{}, "sessions",
+		"staff_id = ? AND kind NOT LIKE ? AND workflow_id NOT LIKE ?", staffID, "case:%", "Case:%"); err != nil {
+		return p, err
+	}
+	if err := del(&p.DueItems, &DueItem{}, "due items", "staff_id = ? AND workflow_id NOT LIKE ?", staffID, "Case:%"); err != nil {
+		return p, err
+	}
+	notices := tx.Model(&Notification{}).Select("id").Where("staff_id = ? AND workflow_id NOT LIKE ?", staffID, "Case:%")
+	if err := del(&p.Deliveries, &Delivery{}, "notification deliveries", "notification_id IN (?)", notices); err != nil {
+		return p, err
+	}
+	if err := del(&p.Notifications, &Notification{}, "notifications", "staff_id = ? AND workflow_id NOT LIKE ?", staffID, "Case:%"); err != nil {
+		return p, err
+	}
+	err := del(&p.PersonalTexts, &PersonalText{}, "personal texts", "staff_id = ? AND workflow_id NOT LIKE ?", staffID, "Case:%")
 	return p, err
 }

@@ -120,8 +120,14 @@ func TestEndToEndAgreement(t *testing.T) {
 		_, a := sys.call("GET", path, nil)
 		return a["status"] == "left" && a["left_because"] == "moved away"
 	})
-	if n := count(t, db, &models.AuditEvent{}, "workflow_id = ? AND action = ? AND reason = ?", "Agreement:sw-1", "agreement.closed", "left the service: moved away"); n != 1 {
+	// The reason is personal text: beside the records, the audit row refers to it (issue 11 finding 5).
+	if n := count(t, db, &models.AuditEvent{}, "workflow_id = ? AND action = ? AND reason = ?", "Agreement:sw-1", "agreement.closed", models.PersonalTextRef); n != 1 {
 		t.Fatalf("%d closing events", n)
 	}
-	sys.as("sw-1").expect("POST", path+"/signatures", withField(sign, "request_id", "sign-5"), 409, "")
+	if n := count(t, db, &models.PersonalText{}, "workflow_id = ? AND text = ?", "Agreement:sw-1", "left the service: moved away"); n != 1 {
+		t.Fatalf("%d closing reasons kept with the records", n)
+	}
+	sys.as("tm-1").expect("POST", path+"/signatures", withField(sign, "request_id", "sign-5"), 409, "")
+	// The leaver's own token no longer works (issue 11 finding 2).
+	sys.as("sw-1").expect("POST", path+"/signatures", withField(sign, "request_id", "sign-6"), 403, "authorization")
 }

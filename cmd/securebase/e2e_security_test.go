@@ -36,6 +36,8 @@ var securityPaths = map[string]string{
 	"POST /api/v1/staff/:id/asye/outcome":               "/api/v1/staff/sw-1/asye/outcome",
 	"POST /api/v1/staff/:id/supervisor":                 "/api/v1/staff/sw-1/supervisor",
 	"POST /api/v1/staff/:id/leave":                      "/api/v1/staff/sw-1/leave",
+	"GET /api/v1/staff/:id/retention":                   "/api/v1/staff/sw-1/retention",
+	"POST /api/v1/staff/:id/retention":                  "/api/v1/staff/sw-1/retention",
 	"GET /api/v1/teams/:team/due":                       "/api/v1/teams/north/due",
 	"GET /api/v1/teams/:team/overdue":                   "/api/v1/teams/north/overdue",
 	"GET /api/v1/staff/:id/agreement":                   "/api/v1/staff/sw-1/agreement",
