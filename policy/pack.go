@@ -188,6 +188,9 @@ type CaseSupervision struct {
 	RecordWithin   []RecordDeadline `json:"record_within,omitempty" yaml:"record_within,omitempty"`
 	// The case lifecycle's further rules: types and helpers in case.go.
 	CaseRules `yaml:",inline"`
+
+	// NonWorkingDay moves a case supervision due on a day nobody works.
+	NonWorkingDay *NonWorkingDay `json:"non_working_day,omitempty" yaml:"non_working_day,omitempty"`
 }
 
 // RuleRef marks a duty that has no number, only a rule.

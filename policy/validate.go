@@ -586,6 +586,7 @@ func (c *checker) caseSupervision() {
 		return
 	}
 	base := pathOf("case_supervision")
+	c.nonWorkingDay(base.with("non_working_day"), cs.NonWorkingDay, false)
 	cats := map[string]bool{}
 	for i, cc := range cs.Categories {
 		at := base.with("categories", i)

@@ -189,7 +189,7 @@ func planCase(r *rand.Rand, b behaviour, pack *policy.Pack, c caseSpec, w window
 		pl.Entries = append(pl.Entries, alloc)
 	}
 	if cad.Timed() {
-		next = &entry{Workflow: id, Duty: dutyCase, Due: cad.Every.AddTo(c.AllocatedOn, cal), Created: c.AllocatedOn}
+		next = &entry{Workflow: id, Duty: dutyCase, Due: cs.NonWorkingDay.Adjust(cad.Every.AddTo(c.AllocatedOn, cal), cal), Created: c.AllocatedOn}
 		pl.Entries = append(pl.Entries, next)
 	}
 	last := c.AllocatedOn.AddDays(-1)
@@ -214,7 +214,7 @@ func planCase(r *rand.Rand, b behaviour, pack *policy.Pack, c caseSpec, w window
 		// sets the next from the day held.
 		if next != nil {
 			next.Met = held
-			next = &entry{Workflow: id, Duty: dutyCase, Due: cad.Every.AddTo(held, cal), Created: held}
+			next = &entry{Workflow: id, Duty: dutyCase, Due: cs.NonWorkingDay.Adjust(cad.Every.AddTo(held, cal), cal), Created: held}
 			pl.Entries = append(pl.Entries, next)
 			act.Expect = nextDueIs("next_due", next.Due)
 		}

@@ -239,7 +239,7 @@ func (w *caseFlow) scheduleNext(from policy.Date) {
 	w.st.Seq++
 	w.st.Supervision = &CaseDuty{
 		Key: fmt.Sprintf("supervision:%d", w.st.Seq), Kind: "case_supervision",
-		DueState: DueState{Seq: w.st.Seq, Due: c.Every.AddTo(from, w.cal), Rule: c.Rule},
+		DueState: DueState{Seq: w.st.Seq, Due: w.in.Rules.NonWorkingDay.Adjust(c.Every.AddTo(from, w.cal), w.cal), Rule: c.Rule},
 	}
 }
 

@@ -58,7 +58,7 @@ func TestEndToEndCase(t *testing.T) {
 	sys.expect("POST", "/api/v1/cases", alloc("c-1", "cumberland", "child_in_need", "c-sw"), 201, "")
 	got := sys.expect("GET", "/api/v1/cases/c-1", nil, 200, "")
 	items := got["schedule"].(map[string]any)["items"].([]any)
-	if len(items) != 2 || items[0].(map[string]any)["rule"] != "C-CASE-1" || items[1].(map[string]any)["due"] != today.AddDays(28).String() {
+	if len(items) != 2 || items[0].(map[string]any)["rule"] != "C-CASE-1" || items[1].(map[string]any)["due"] != workingDayDue(today.AddDays(28)).String() {
 		t.Fatalf("c-1 items %v", items)
 	}
 	sup := map[string]any{"request_id": "s1", "kind": "allocation", "held_on": today.String(), "supervisor_id": "c-tm", "plan": "visit weekly",
