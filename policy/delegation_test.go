@@ -35,7 +35,7 @@ func TestDelegationBlock(t *testing.T) {
 		{"unknown task", "delegation: {rule: B-CONF-1, tasks: [paperwork]}", `"paperwork" is not a delegable task`},
 		{"no tasks", "delegation: {rule: B-CONF-1, tasks: []}", "tasks: is missing"},
 		{"unknown rule", "delegation: {rule: B-CONF-9, tasks: [case_supervision]}", `"B-CONF-9" is not a rule of this pack`},
-		{"rule not enforced", "delegation: {rule: B-CONF-2, tasks: [case_supervision]}", `the delegation block uses it, so the engine enforces it`},
+		{"rule not enforced", "delegation: {rule: B-QA-1, tasks: [case_supervision]}", `the delegation block uses it, so the engine enforces it`},
 	} {
 		t.Run(e.name, func(t *testing.T) {
 			if !strings.Contains(text, block) {

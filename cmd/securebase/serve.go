@@ -134,11 +134,15 @@ func runDev(ctx context.Context, o devOptions) error {
 	})
 }
 
+// loadPacks reads the policy packs the server runs under: the built-in ones
+// (an end-to-end test may give its own).
+var loadPacks = policy.Load
+
 // serve runs the worker (when withWorker) and the API (when withAPI; a
 // worker alone still serves /healthz, /readyz and /metrics on addr) until
 // ctx ends, then lets requests in flight finish.
 func serve(ctx context.Context, c client.Client, db *gorm.DB, tel *telemetry, auth *api.Authenticator, addr string, withAPI, withWorker bool, log *slog.Logger, ready func(string)) error {
-	packs, err := policy.Load()
+	packs, err := loadPacks()
 	if err != nil {
 		return err
 	}
