@@ -83,7 +83,14 @@ func councilSetsBoltonMaximum(t *testing.T) *policy.Registry {
 			t.Fatal(err)
 		}
 		paths[i] = filepath.Join(dir, filepath.Base(p))
+		// The council sets the number and, as validation then asks, marks the
+		// rules that act on it enforced.
 		text := strings.Replace(string(b), "set_by: default}", "set_by: council}", 1)
+		for _, id := range []string{"B-CL-3", "B-CL-5"} {
+			i := strings.Index(text, "  - id: "+id+"\n")
+			j := i + strings.Index(text[i:], "    engine: not_yet\n")
+			text = text[:j] + "    engine: enforced\n" + text[j+len("    engine: not_yet\n"):]
+		}
 		if err := os.WriteFile(paths[i], []byte(text), 0o600); err != nil {
 			t.Fatal(err)
 		}

@@ -13,7 +13,7 @@ import (
 
 func TestPolicyValidateCmd(t *testing.T) {
 	out, err := runCmd(t, "policy", "validate")
-	if err != nil || out != "ok: 5 packs\n" {
+	if err != nil || out != "ok: 10 packs\n" {
 		t.Fatalf("validate built-in packs: %q %v", out, err)
 	}
 	out, err = runCmd(t, "policy", "validate", "../../policy/packs/surrey.yaml", "../../policy/packs/bolton.yaml")
