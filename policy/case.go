@@ -65,11 +65,25 @@ type CaseloadRules struct {
 	NotAllocated []RoleAllocation `json:"not_allocated,omitempty" yaml:"not_allocated,omitempty"`
 }
 
-// CaseloadMax is a number of cases, with its rule.
+// CaseloadMax is a number of cases, with its rule. A number no seed gives
+// is a securebase default until the council sets it in its own pack version
+// (set_by: council): a default is shown, never enforced.
 type CaseloadMax struct {
 	Cases int    `json:"cases" yaml:"cases"`
 	Rule  string `json:"rule" yaml:"rule"`
+	SetBy string `json:"set_by,omitempty" yaml:"set_by,omitempty"`
 }
+
+// Who set a value the seed does not give.
+const (
+	SetBySeed    = ""        // the seed gives it (the default)
+	SetByCouncil = "council" // the council chose it in its own pack version
+	SetByDefault = "default" // securebase's assumption: informational only
+)
+
+// Applies reports a maximum the engine holds allocations to: one the seed
+// gives or the council set, not a securebase default.
+func (m *CaseloadMax) Applies() bool { return m != nil && m.SetBy != SetByDefault }
 
 // RoleAllocation: a role that is not allocated cases. Instead "supervisor"
 // allocates the case to the person's supervisor with the person recorded as
@@ -204,7 +218,7 @@ func (cl *Caseload) NotAllocatedFor(role string) (RoleAllocation, bool) {
 // maximum: the pack's maximum, held to the ASYE share (percent > 0) for a
 // worker in the programme. ok is false when the pack sets no maximum.
 func (cl *Caseload) Limit(asyeSharePercent int) (cases int, rule string, ok bool) {
-	if cl == nil || cl.Maximum == nil {
+	if cl == nil || !cl.Maximum.Applies() {
 		return 0, "", false
 	}
 	if asyeSharePercent > 0 && asyeSharePercent < 100 {
@@ -250,6 +264,12 @@ func (c *checker) caseRules() {
 			c.ref(base.with("maximum", "rule"), m.Rule, false)
 			if m.Cases <= 0 {
 				c.fail(base.with("maximum", "cases"), m.Rule, "%d: a maximum is a positive number of cases", m.Cases)
+			}
+			switch r, _ := c.rules[m.Rule]; {
+			case m.SetBy != SetBySeed && m.SetBy != SetByCouncil && m.SetBy != SetByDefault:
+				c.fail(base.with("maximum", "set_by"), m.Rule, "%q: write council (the council set it: enforced) or default (securebase's assumption: shown only)", m.SetBy)
+			case m.SetBy == SetBySeed && IsDefault(r):
+				c.fail(base.with("maximum", "set_by"), m.Rule, "is missing: the seed gives no maximum, so say who set it: council (enforced) or default (shown only, never escalated)")
 			}
 		}
 		for i, r := range cl.NotAllocated {

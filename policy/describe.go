@@ -102,3 +102,32 @@ func list(xs []string) string {
 	}
 	return strings.ReplaceAll(strings.Join(xs, ", "), "_", " ")
 }
+
+// Defaults writes every value of the pack that no seed gives: each rule
+// whose source is a securebase default, with the pack keys that carry it and
+// whether the engine acts on it, so a council sees every assumption it
+// inherits and can set its own in its own pack version.
+func (p *Pack) Defaults() string {
+	var b strings.Builder
+	used := p.EngineRules()
+	fmt.Fprintf(&b, "%s (%s), version %s: values the policy does not give (securebase defaults)\n", p.Name, p.Authority, p.Version)
+	n := 0
+	for _, r := range p.Rules {
+		if !IsDefault(r) {
+			continue
+		}
+		n++
+		acts := "shown only: the engine does not act on it"
+		if keys := used[r.ID]; len(keys) > 0 {
+			acts = "the engine applies it (" + strings.Join(keys, ", ") + ")"
+		}
+		fmt.Fprintf(&b, "  %s [§%d] %s\n      %s\n", r.ID, r.Section, r.Says, acts)
+	}
+	if cl := p.Caseload; cl != nil && cl.Maximum != nil && cl.Maximum.SetBy == SetByDefault {
+		fmt.Fprintf(&b, "  caseload.maximum %d cases [%s]: a default, shown only; set_by: council enforces it\n", cl.Maximum.Cases, cl.Maximum.Rule)
+	}
+	if n == 0 {
+		b.WriteString("  none: every value comes from the policy\n")
+	}
+	return b.String()
+}

@@ -30,7 +30,7 @@ func TestDescribe(t *testing.T) {
 			}
 			last = i
 		}
-		if !strings.HasPrefix(text, p.Name+" ("+p.Authority+"), policy pack version 2025.1\n") {
+		if !strings.HasPrefix(text, p.Name+" ("+p.Authority+"), policy pack version "+p.Version+"\n") {
 			t.Errorf("%s: header %q", p.Authority, strings.SplitN(text, "\n", 2)[0])
 		}
 	}
@@ -76,7 +76,7 @@ func TestSchedule(t *testing.T) {
 		count           int
 		want            string
 	}{
-		{"surrey", "manager", 0, "no lifecycle for role manager in this release"},
+		{"surrey", "astronaut", 0, `no role "astronaut"`},
 		{"surrey", "nqsw", -1, "count -1"},
 		{"cumbria", "nqsw", 0, `unknown authority "cumbria"`},
 	} {

@@ -260,6 +260,8 @@ type packFile struct {
 	Retention           *Retention           `yaml:"retention"`
 	Reminders           *Reminders           `yaml:"reminders"`
 	Delegation          *Delegation          `yaml:"delegation"`
+	MonthlyReport       *RuleRef             `yaml:"monthly_report"`
+	Transition          *Transition          `yaml:"transition"`
 }
 
 type fileDate struct{ Date }
@@ -316,8 +318,8 @@ func (d *doc) read(data []byte) *Pack {
 		Source: f.Source, Rules: f.Rules, Escalation: f.Escalation, ASYE: f.ASYE,
 		PersonalSupervision: f.PersonalSupervision, Agreement: f.Agreement, SignOff: f.SignOff,
 		CaseSupervision: f.CaseSupervision, Caseload: f.Caseload, Retention: f.Retention, Reminders: f.Reminders,
-		Delegation: f.Delegation,
-		File:       d.file,
+		Delegation: f.Delegation, MonthlyReport: f.MonthlyReport, Transition: f.Transition,
+		File: d.file,
 	}
 	for _, c := range f.ClosureDays {
 		p.ClosureDays = append(p.ClosureDays, c.Date)

@@ -8,7 +8,7 @@ import (
 	"testing"
 )
 
-const fixture2027 = "testdata/early-career-2027/cumberland-2027.1.yaml"
+const cumberland2027 = "packs/cumberland-2027.yaml"
 
 func TestLoadEmbeddedPacks(t *testing.T) {
 	r := loadAll(t)
@@ -16,10 +16,10 @@ func TestLoadEmbeddedPacks(t *testing.T) {
 		t.Fatalf("authorities %v", got)
 	}
 	for _, p := range r.Packs() {
-		if p.File != "packs/"+p.Authority+".yaml" {
-			t.Errorf("%s read from %s", p.Authority, p.File)
+		if file := map[string]string{"2025.1": "packs/" + p.Authority + ".yaml", "2027.1": "packs/" + p.Authority + "-2027.yaml"}[p.Version]; p.File != file {
+			t.Errorf("%s %s read from %s", p.Authority, p.Version, p.File)
 		}
-		if p.Version != "2025.1" || p.Name == "" || p.Source.File == "" || p.Source.Title == "" {
+		if p.Name == "" || p.Source.File == "" || p.Source.Title == "" {
 			t.Errorf("%s: header %+v", p.Authority, p)
 		}
 		if ref := p.Ref(); ref.Authority != p.Authority || ref.Version != p.Version {
@@ -28,10 +28,10 @@ func TestLoadEmbeddedPacks(t *testing.T) {
 	}
 	// The embedded packs are the files on disk.
 	paths, _ := filepath.Glob("packs/*.yaml")
-	if n, err := CheckPacks(paths...); err != nil || n != 5 {
+	if n, err := CheckPacks(paths...); err != nil || n != 10 {
 		t.Errorf("CheckPacks(files) = %d, %v", n, err)
 	}
-	if n, err := CheckPacks(); err != nil || n != 5 {
+	if n, err := CheckPacks(); err != nil || n != 10 {
 		t.Errorf("CheckPacks() = %d, %v", n, err)
 	}
 }
@@ -105,7 +105,7 @@ func TestPackSelection(t *testing.T) {
 // The two-year early career programme replaces the ASYE from September 2027
 // as a second, effective-dated version of a pack: data only.
 func TestEarlyCareerProgramme2027(t *testing.T) {
-	r, err := LoadFiles("packs/cumberland.yaml", fixture2027)
+	r, err := LoadFiles("packs/cumberland.yaml", cumberland2027)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -114,7 +114,7 @@ func TestEarlyCareerProgramme2027(t *testing.T) {
 	if old.Version != "2025.1" || old.ASYE.Programme != "ASYE" {
 		t.Errorf("before September 2027: %s %s", old.Version, old.ASYE.Programme)
 	}
-	if ecp.Version != "2027.1" || ecp.ASYE.Programme != "Early career programme" || ecp.ASYE.Length != (Period{24, Months}) {
+	if ecp.Version != "2027.1" || ecp.ASYE.Programme != "Early career development programme (ECDP)" || ecp.ASYE.Length != (Period{24, Months}) {
 		t.Errorf("from September 2027: %s %s %s", ecp.Version, ecp.ASYE.Programme, ecp.ASYE.Length)
 	}
 	if v, err := r.Version("cumberland", "2025.1"); err != nil || v != old {
@@ -140,7 +140,7 @@ func TestEarlyCareerProgramme2027(t *testing.T) {
 	if !slices.Equal(reviews, want) {
 		t.Errorf("reviews %v", reviews)
 	}
-	if last.Name != "24-month" || last.Rule != "C-ECP-5" {
+	if last.Name != "24-month" || last.Rule != "C-ECDP-3" {
 		t.Errorf("last item %+v", last)
 	}
 	// The same start a week earlier still runs the one-year ASYE.
@@ -153,7 +153,7 @@ func TestEarlyCareerProgramme2027(t *testing.T) {
 func TestVersionsMustNotOverlap(t *testing.T) {
 	dir := t.TempDir()
 	base, _ := os.ReadFile("packs/cumberland.yaml")
-	next, _ := os.ReadFile(fixture2027)
+	next, _ := os.ReadFile(cumberland2027)
 	write := func(name, text string) string {
 		p := filepath.Join(dir, name)
 		if err := os.WriteFile(p, []byte(text), 0o600); err != nil {

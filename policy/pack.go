@@ -1,5 +1,7 @@
 package policy
 
+import "strings"
+
 // A policy pack is one authority's supervision policy as data: every rule of
 // the policy matrix that applies to it, in plain words with where it comes
 // from, and typed blocks holding the numbers the engine reads. Each number
@@ -38,6 +40,9 @@ type Rule struct {
 	Source  string `json:"source" yaml:"source"` // where in the seed, or "securebase default (policy silent)"
 	Says    string `json:"says" yaml:"says"`
 	Engine  Engine `json:"engine" yaml:"engine"`
+	// AppliedBy names the engine behaviour (EngineBehaviours) that applies a
+	// rule no typed block carries a number for.
+	AppliedBy string `json:"applied_by,omitempty" yaml:"applied_by,omitempty"`
 }
 
 // Source names the document a pack encodes.
@@ -71,6 +76,11 @@ type Pack struct {
 	Retention           *Retention           `json:"retention,omitempty" yaml:"retention,omitempty"`
 	Reminders           *Reminders           `json:"reminders,omitempty" yaml:"reminders,omitempty"`   // reminders.go
 	Delegation          *Delegation          `json:"delegation,omitempty" yaml:"delegation,omitempty"` // delegation.go
+	// Transition says what becomes, under this version, of a programme that
+	// started under the one before (the ASYE when the ECDP arrives).
+	Transition *Transition `json:"transition,omitempty" yaml:"transition,omitempty"`
+	// MonthlyReport cites the rule the monthly compliance report meets.
+	MonthlyReport *RuleRef `json:"monthly_report,omitempty" yaml:"monthly_report,omitempty"`
 
 	// File is where the pack was read from, for messages.
 	File  string    `json:"-" yaml:"-"`
@@ -271,3 +281,21 @@ func (p *Pack) Calendar() *Calendar { return NewCalendar(p.ClosureDays) }
 func (p *Pack) InForce(on Date) bool {
 	return !on.Before(p.EffectiveFrom) && (p.EffectiveTo.IsZero() || !on.After(p.EffectiveTo))
 }
+
+// DefaultSource opens the source of a rule that fills a seed's silence.
+const DefaultSource = "securebase default"
+
+// IsDefault reports a rule whose value no seed gives: securebase's own
+// assumption, which a council inherits unless it sets its own.
+func IsDefault(r Rule) bool { return strings.HasPrefix(r.Source, DefaultSource) }
+
+// Transition is what happens to a programme already running when a version
+// comes into force. FinishUnderPrevious: it finishes under the version it
+// started under (a lifecycle pins the version in force on its start day).
+type Transition struct {
+	StartedBefore string `json:"started_before" yaml:"started_before"`
+	Rule          string `json:"rule" yaml:"rule"`
+}
+
+// FinishUnderPrevious is the one transition the engine runs.
+const FinishUnderPrevious = "finish_under_previous"

@@ -149,3 +149,40 @@ func (a ASYE) Plan(start Date, count int, cal *Calendar) []PlannedItem {
 	}
 	return items
 }
+
+// PersonalPlan lists the personal supervision sessions of the first year of
+// a worker in a staff role who starts on start, each held on its due day
+// (the first due one interval after the start), with the yearly practice
+// observation and appraisal when the pack has them. A cadence counted in
+// shifts, or a policy silent on frequency, gives no dated session.
+func (p *Pack) PersonalPlan(staffRole string, start Date, count int, cal *Calendar) (PersonalCadence, Date, []PlannedItem) {
+	end := start.AddMonths(12)
+	c := p.PersonalSupervision.CadenceFor(staffRole)
+	var items []PlannedItem
+	prev := start
+	for n := 1; c.Timed() && (count <= 0 || n <= count); n++ {
+		every, rule := c.IntervalOn(start, prev, Date{}, cal)
+		due := every.AddTo(prev, cal)
+		if due.After(end) || !due.After(prev) {
+			break
+		}
+		items = append(items, PlannedItem{Kind: KindSession, Name: fmt.Sprintf("session %d", n), Due: due, Rule: rule, Every: every})
+		prev = due
+	}
+	d := p.PersonalSupervision.Duties()
+	for _, x := range []struct {
+		name string
+		s    *Span
+	}{{"practice observation", d.Observation}, {"appraisal mid-term review", d.AppraisalMidTerm}, {"appraisal", d.Appraisal}} {
+		if x.s != nil {
+			if due := x.s.Period.AddTo(start, cal); !due.After(end) {
+				items = append(items, PlannedItem{Kind: KindReview, Name: x.name, Due: due, Rule: x.s.Rule})
+			}
+		}
+	}
+	slices.SortStableFunc(items, func(x, y PlannedItem) int { return x.Due.Time().Compare(y.Due.Time()) })
+	if count > 0 && len(items) > count {
+		items = items[:count]
+	}
+	return c, end, items
+}

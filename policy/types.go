@@ -71,6 +71,7 @@ type Escalation struct {
 type ASYE struct {
 	Programme         string     `json:"programme" yaml:"programme"` // e.g. "ASYE", or the 2027 early career programme
 	Length            Period     `json:"length" yaml:"length"`
+	LengthRule        string     `json:"length_rule,omitempty" yaml:"length_rule,omitempty"` // the rule that gives the length
 	Phases            []Phase    `json:"phases" yaml:"phases"`
 	Reviews           []Review   `json:"reviews" yaml:"reviews"`
 	MinSessionMinutes int        `json:"min_session_minutes" yaml:"min_session_minutes"`

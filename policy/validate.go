@@ -249,6 +249,17 @@ func (d *doc) validate(p *Pack) {
 	c.retention()
 	c.reminders()  // reminders.go
 	c.delegation() // delegation.go
+	if p.MonthlyReport != nil {
+		c.ref(pathOf("monthly_report", "rule"), p.MonthlyReport.Rule, false)
+	}
+	if t := p.Transition; t != nil {
+		c.ref(pathOf("transition", "rule"), t.Rule, false)
+		if t.StartedBefore != FinishUnderPrevious {
+			c.fail(pathOf("transition", "started_before"), t.Rule, "%q: the engine runs %s (a programme finishes under the version it started under)", t.StartedBefore, FinishUnderPrevious)
+		}
+	}
+	c.checkEngineLabels() // engine.go
+	c.seedFile()          // seeds.go
 	// A rule the engine reads must say it is enforced.
 	for _, id := range slices.Sorted(maps.Keys(c.asyeUse)) {
 		if r, ok := c.rules[id]; ok && r.Engine != Enforced {
@@ -366,6 +377,9 @@ func (c *checker) asye() {
 	}
 	c.text(base.with("programme"), a.Programme)
 	lengthOK := c.positive(base.with("length"), a.Length, noRule)
+	if a.LengthRule != "" {
+		c.ref(base.with("length_rule"), a.LengthRule, true)
+	}
 
 	if len(a.Phases) == 0 {
 		c.fail(base.with("phases"), noRule, "is missing: the session cadence")

@@ -121,7 +121,7 @@ func TestValidationRejects(t *testing.T) {
 			new: "    says: \"After the first 6 weeks, supervision is fortnightly up to the 6-month review.\"\n    engine: not_yet",
 			at:  "    engine: not_yet\n  - id: C-ASYE-4", want: `rule C-ASYE-3: engine: "not_yet", but the asye block (asye.phases[1].rule) uses this rule`},
 		{name: "unknown engine status",
-			old: "    engine: not_yet\n  - id: C-PS-2", new: "    engine: maybe\n  - id: C-PS-2",
+			old: "    engine: enforced\n  - id: C-PS-2", new: "    engine: maybe\n  - id: C-PS-2",
 			at: "engine: maybe", want: `rule C-PS-1: engine: "maybe": write enforced or not_yet`},
 		{name: "section out of range",
 			old: "  - id: C-PS-2\n    section: 1\n", new: "  - id: C-PS-2\n    section: 11\n",

@@ -24,20 +24,29 @@ func caseloadInput(t *testing.T, authority string, on policy.Date) CaseloadInput
 
 // Bolton: analysis due every 12 weeks; a caseload above the maximum for
 // longer than 3 months tells senior managers; an ASYE worker's limit is the
-// pack's share of it. Cumberland's pack has no caseload block: nothing is due.
+// pack's share of it. Bolton's protocol gives no maximum: its pack's 20 is a
+// securebase default, never enforced (issue 12, item 5) until the council
+// sets it (set_by: council). Cumberland's pack has no caseload block: nothing
+// is due.
 func TestCaseloadAcrossAuthorities(t *testing.T) {
 	on := date(t, "2025-03-03")
 	for _, tc := range []struct {
 		authority string
+		council   bool // the council set the maximum in its own pack version
 		asye      bool
 		limit     int
 		analysis  string
 		notified  int
-	}{{"bolton", false, 20, "2025-05-26", 1}, {"bolton", true, 16, "2025-05-26", 1}, {"cumberland", false, 0, "", 0}} {
+	}{{"bolton", true, false, 20, "2025-05-26", 1}, {"bolton", true, true, 16, "2025-05-26", 1}, {"bolton", false, false, 0, "2025-05-26", 0}, {"cumberland", false, false, 0, "", 0}} {
 		t.Run(tc.authority, func(t *testing.T) {
 			h := newHarness(t, on)
 			h.env.RegisterWorkflowWithOptions(Caseload, workflow.RegisterOptions{Name: CaseloadWorkflow})
 			in := caseloadInput(t, tc.authority, on)
+			if tc.council {
+				set := *in.Rules.Maximum
+				set.SetBy = policy.SetByCouncil
+				in.Rules.Maximum = &set
+			}
 			if tc.asye {
 				pack, _ := registry.Pack(tc.authority, on)
 				a := pack.ASYE

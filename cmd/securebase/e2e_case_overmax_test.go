@@ -2,6 +2,9 @@ package main
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -9,10 +12,13 @@ import (
 	"github.com/securebase/securebase/policy"
 )
 
-// Bolton's maximum caseload through the API: the allocation that takes a
-// worker above it is refused until it records a reason and a review date,
-// and the review becomes a duty on the case, cited to the pack's rule.
+// Bolton's maximum caseload through the API, once the council has set it in
+// its own pack version (the protocol gives no number: the built-in pack's 20
+// is a default, never enforced): the allocation that takes a worker above it
+// is refused until it records a reason and a review date, and the review
+// becomes a duty on the case, cited to the pack's rule.
 func TestEndToEndAllocationAboveMaximum(t *testing.T) {
+	packs := councilSetsBoltonMaximum(t)
 	sys, db := startOnPostgres(t)
 	today := policy.DateOf(time.Now())
 	joined := today.AddDays(-400)
@@ -20,10 +26,6 @@ func TestEndToEndAllocationAboveMaximum(t *testing.T) {
 	west.onboard("hos-1", "senior_manager", "", joined)
 	west.onboard("tm-1", "team_manager", "hos-1", joined)
 	west.onboard("sw-1", "social_worker", "tm-1", joined)
-	packs, err := policy.Load()
-	if err != nil {
-		t.Fatal(err)
-	}
 	pack, err := packs.Pack("bolton", today)
 	if err != nil || pack.Caseload == nil || pack.Caseload.Maximum == nil {
 		t.Fatalf("Bolton's pack sets no maximum caseload: %v", err)
@@ -61,4 +63,56 @@ func TestEndToEndAllocationAboveMaximum(t *testing.T) {
 	if st, err := models.GetStaff(t.Context(), db, "sw-1"); err != nil || st.Status != "active" {
 		t.Fatalf("a refused leaver was changed: %+v %v", st, err)
 	}
+}
+
+// councilSetsBoltonMaximum runs the server under the built-in packs with
+// Bolton's maximum caseload set by the council (set_by: council).
+func councilSetsBoltonMaximum(t *testing.T) *policy.Registry {
+	t.Helper()
+	paths, err := filepath.Glob("../../policy/packs/*.yaml")
+	if err != nil || len(paths) == 0 {
+		t.Fatalf("no packs: %v", err)
+	}
+	dir := t.TempDir()
+	for i, p := range paths {
+		if !strings.HasPrefix(filepath.Base(p), "bolton") {
+			continue
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		paths[i] = filepath.Join(dir, filepath.Base(p))
+		// The council sets the number and, as validation then asks, marks the
+		// rules that act on it enforced.
+		text := strings.Replace(string(b), "set_by: default}", "set_by: council}", 1)
+		for _, id := range []string{"B-CL-3", "B-CL-5"} {
+			i := strings.Index(text, "  - id: "+id+"\n")
+			j := i + strings.Index(text[i:], "    engine: not_yet\n")
+			text = text[:j] + "    engine: enforced\n" + text[j+len("    engine: not_yet\n"):]
+		}
+		if err := os.WriteFile(paths[i], []byte(text), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	reg, err := policy.LoadFiles(paths...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, ok := packOrFail(t, reg).Caseload.Limit(0); !ok {
+		t.Fatal("the council's maximum is not enforced")
+	}
+	old := loadPacks
+	loadPacks = func() (*policy.Registry, error) { return reg, nil }
+	t.Cleanup(func() { loadPacks = old })
+	return reg
+}
+
+func packOrFail(t *testing.T, reg *policy.Registry) *policy.Pack {
+	t.Helper()
+	p, err := reg.Pack("bolton", policy.DateOf(time.Now()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
 }

@@ -3,6 +3,12 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -12,8 +18,9 @@ import (
 // packsDir is the root's --packs (SECUREBASE_PACKS): a council's own packs.
 var packsDir string
 
-// loadPacks is the built-in packs with the council's own (--packs).
-func loadPacks() (*policy.Registry, error) { return policy.LoadWith(packsDir) }
+// loadPacks is the built-in packs with the council's own (--packs); a
+// variable so an end-to-end test may give its own.
+var loadPacks = func() (*policy.Registry, error) { return policy.LoadWith(packsDir) }
 
 // newPolicyCmd is `securebase policy`: check, read and plan the policy packs.
 // The logic lives in package policy; these commands parse flags and print.
@@ -22,7 +29,7 @@ func newPolicyCmd() *cobra.Command {
 		Use:   "policy",
 		Short: "Validate, show and plan with the authorities' policy packs",
 	}
-	cmd.AddCommand(newPolicyValidateCmd(), newPolicyShowCmd(), newPolicyScheduleCmd())
+	cmd.AddCommand(newPolicyValidateCmd(), newPolicyShowCmd(), newPolicyScheduleCmd(), newPolicyTableCmd())
 	return cmd
 }
 
@@ -48,14 +55,21 @@ func newPolicyValidateCmd() *cobra.Command {
 
 func newPolicyShowCmd() *cobra.Command {
 	var on string
+	var defaults bool
 	cmd := &cobra.Command{
-		Use:   "show AUTHORITY",
-		Short: "Describe an authority's pack in plain words, rule by rule",
-		Args:  cobra.ExactArgs(1),
+		Use:   "show AUTHORITY | show --defaults [AUTHORITY]",
+		Short: "Describe an authority's pack in plain words, rule by rule; --defaults lists every value no policy gives",
+		Args:  cobra.RangeArgs(0, 1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			reg, err := loadPacks()
 			if err != nil {
 				return err
+			}
+			if defaults {
+				return showDefaults(cmd, reg, args)
+			}
+			if len(args) != 1 {
+				return fmt.Errorf("name the authority (one of %s), or give --defaults", strings.Join(reg.Authorities(), ", "))
 			}
 			day := policy.DateOf(timeNow())
 			if on != "" {
@@ -72,7 +86,29 @@ func newPolicyShowCmd() *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVar(&on, "on", "", "show the version in force on this day, YYYY-MM-DD (default today)")
+	cmd.Flags().BoolVar(&defaults, "defaults", false, "list the securebase defaults (values no policy gives) of every pack version, or of one authority's")
 	return cmd
+}
+
+// showDefaults lists the defaults of every version of every pack, or of one
+// authority's.
+func showDefaults(cmd *cobra.Command, reg *policy.Registry, args []string) error {
+	var packs []*policy.Pack
+	for _, p := range reg.Packs() {
+		if len(args) == 0 || p.Authority == args[0] {
+			packs = append(packs, p)
+		}
+	}
+	if len(packs) == 0 {
+		return fmt.Errorf("unknown authority %q: the authorities are %s", args[0], strings.Join(reg.Authorities(), ", "))
+	}
+	for i, p := range packs {
+		if i > 0 {
+			fmt.Fprintln(cmd.OutOrStdout())
+		}
+		fmt.Fprint(cmd.OutOrStdout(), p.Defaults())
+	}
+	return nil
 }
 
 func newPolicyScheduleCmd() *cobra.Command {
@@ -101,11 +137,77 @@ func newPolicyScheduleCmd() *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVar(&authority, "authority", "", "the authority, e.g. cumberland")
-	cmd.Flags().StringVar(&role, "role", "", "the worker's role: nqsw (the ASYE)")
+	cmd.Flags().StringVar(&role, "role", "", "the worker's role: "+strings.Join(policy.StaffRoles(), ", ")+" (nqsw: the early career programme; the rest: a year of personal supervision)")
 	cmd.Flags().StringVar(&start, "start", "", "the worker's start date, YYYY-MM-DD")
 	cmd.Flags().IntVar(&count, "count", 0, "print only the first N duties (0: the whole lifecycle)")
 	for _, f := range []string{"authority", "role", "start"} {
 		_ = cmd.MarkFlagRequired(f)
 	}
 	return cmd
+}
+
+func newPolicyTableCmd() *cobra.Command {
+	var repo string
+	cmd := &cobra.Command{
+		Use:   "table [--repo DIR]",
+		Short: "Print docs/policy-table.md: seed clause | pack rule | what the engine does | test, for every rule of every pack",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			reg, err := policy.Load()
+			if err != nil {
+				return err
+			}
+			tests, err := testsNamingRules(repo)
+			if err != nil {
+				return err
+			}
+			fmt.Fprint(cmd.OutOrStdout(), reg.Table(tests))
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&repo, "repo", ".", "the source tree whose *_test.go files are searched for tests naming each rule")
+	return cmd
+}
+
+var (
+	ruleIDRef = regexp.MustCompile(`\b[A-Z]{1,2}-[A-Z]+-\d+\b`)
+	testFunc  = regexp.MustCompile(`(?m)^func (Test\w+)\(`)
+)
+
+// testsNamingRules maps each rule id to the tests ("pkg.TestName") whose
+// body names it.
+func testsNamingRules(root string) (map[string][]string, error) {
+	out := map[string][]string{}
+	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && path != root && (strings.HasPrefix(d.Name(), ".") || d.Name() == "testdata") {
+			return filepath.SkipDir
+		}
+		if d.IsDir() || !strings.HasSuffix(path, "_test.go") {
+			return nil
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		text := string(b)
+		pkg := filepath.Base(filepath.Dir(path))
+		starts := testFunc.FindAllStringSubmatchIndex(text, -1)
+		for i, s := range starts {
+			end := len(text)
+			if i+1 < len(starts) {
+				end = starts[i+1][0]
+			}
+			name := pkg + "." + text[s[2]:s[3]]
+			for _, id := range ruleIDRef.FindAllString(text[s[0]:end], -1) {
+				if !slices.Contains(out[id], name) {
+					out[id] = append(out[id], name)
+				}
+			}
+		}
+		return nil
+	})
+	return out, err
 }

@@ -13,7 +13,7 @@ import (
 
 func TestPolicyValidateCmd(t *testing.T) {
 	out, err := runCmd(t, "policy", "validate")
-	if err != nil || out != "ok: 5 packs\n" {
+	if err != nil || out != "ok: 10 packs\n" {
 		t.Fatalf("validate built-in packs: %q %v", out, err)
 	}
 	out, err = runCmd(t, "policy", "validate", "../../policy/packs/surrey.yaml", "../../policy/packs/bolton.yaml")
@@ -73,7 +73,7 @@ func TestPolicyScheduleCmd(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"--authority", "cumberland", "--role", "manager", "--start", "2025-09-01"}, "no lifecycle for role manager in this release"},
+		{[]string{"--authority", "cumberland", "--role", "astronaut", "--start", "2025-09-01"}, `no role "astronaut"`},
 		{[]string{"--authority", "cumberland", "--role", "nqsw", "--start", "01/09/2025"}, `--start: "01/09/2025" is not a date`},
 		{[]string{"--authority", "cumberland", "--role", "nqsw"}, `required flag(s) "start" not set`},
 		{[]string{"--authority", "nowhere", "--role", "nqsw", "--start", "2025-09-01"}, `unknown authority "nowhere"`},
@@ -103,6 +103,53 @@ func TestCalendarAddCmd(t *testing.T) {
 		_, err := runCmd(t, append([]string{"calendar", "add"}, c.args...)...)
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%v: %v, want %q", c.args, err, c.want)
+		}
+	}
+}
+
+// Issue 12, item 5: one command lists every value no seed gives, for every
+// pack or one, and says whether the engine acts on it.
+func TestPolicyShowDefaultsCmd(t *testing.T) {
+	out, err := runCmd(t, "policy", "show", "--defaults", "bolton")
+	if err != nil || !strings.Contains(out, "caseload.maximum 20 cases [B-CL-5]: a default, shown only") ||
+		!strings.Contains(out, "B-ESC-1 [§8]") || strings.Contains(out, "Surrey") {
+		t.Fatalf("show --defaults bolton: %v\n%s", err, out)
+	}
+	all, err := runCmd(t, "policy", "show", "--defaults")
+	if err != nil || strings.Count(all, "values the policy does not give") != 10 {
+		t.Fatalf("show --defaults: %v\n%s", err, all)
+	}
+	if _, err := runCmd(t, "policy", "show", "--defaults", "cumbria"); err == nil {
+		t.Error("an unknown authority accepted")
+	}
+}
+
+// Issue 12, item 9: a role other than the nqsw is planned.
+func TestPolicyScheduleEveryRoleCmd(t *testing.T) {
+	out, err := runCmd(t, "policy", "schedule", "--authority", "cumberland", "--role", "student", "--start", "2026-01-05", "--count", "2")
+	if err != nil || !strings.Contains(out, `"rule": "C-PS-2"`) || !strings.Contains(out, `"due": "2026-01-12"`) {
+		t.Fatalf("schedule a student: %v\n%s", err, out)
+	}
+}
+
+// docs/policy-table.md is what `securebase policy table` prints from the
+// packs and the tests: regenerate it with
+// `go run ./cmd/securebase policy table > docs/policy-table.md`.
+func TestPolicyTableIsCommitted(t *testing.T) {
+	out, err := runCmd(t, "policy", "table", "--repo", "../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	committed, err := os.ReadFile("../../docs/policy-table.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out != string(committed) {
+		t.Errorf("docs/policy-table.md differs from `securebase policy table`: regenerate it")
+	}
+	for _, want := range []string{"| seed clause | pack rule | what the engine does | test |", "B-CL-5 (2025.1, §7)", "C-ECDP-1 (2027.1, §2)", "enforced from retention"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the table has no %q", want)
 		}
 	}
 }
