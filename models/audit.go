@@ -11,7 +11,9 @@ import (
 	"errors"
 	"fmt"
 	"hash"
+	"maps"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -463,8 +465,8 @@ func VerifyAuditAgainst(ctx context.Context, db *gorm.DB, kept string) (AuditRep
 	if r.Broken = endStream(); r.Broken != nil {
 		return r, nil
 	}
-	for stream, h := range heads { // heads whose stream has no rows left
-		if h.Seq > 0 {
+	for _, stream := range slices.Sorted(maps.Keys(heads)) { // heads whose stream has no rows left: the first by name
+		if h := heads[stream]; h.Seq > 0 {
 			r.Broken = &BrokenLink{Stream: stream, Problem: "head", Expected: fmt.Sprintf("seq %d %s", h.Seq, h.Hash), Found: "no rows"}
 			return r, nil
 		}

@@ -188,6 +188,11 @@ func TestAuditVerifyCatchesTampering(t *testing.T) {
 				t.Fatal(err)
 			}
 		}, check: func(b *models.BrokenLink) bool { return b.Stream == "ASYE:emp-1" }},
+		{name: "a whole stream deleted, head left", problem: "head", tamper: func(t *testing.T, db *gorm.DB) {
+			if err := db.Exec("DELETE FROM audit_events WHERE stream = ?", reads).Error; err != nil {
+				t.Fatal(err)
+			}
+		}, check: func(b *models.BrokenLink) bool { return b.Stream == reads && b.Found == "no rows" }},
 		{name: "newest anchored row deleted, head moved back", problem: "anchor", tamper: func(t *testing.T, db *gorm.DB) {
 			cutNewest(t, db, "ASYE:emp-1")
 		}, check: func(b *models.BrokenLink) bool { return b.AnchorSeq == 2 }},

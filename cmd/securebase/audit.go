@@ -70,7 +70,7 @@ func newAuditVerifyCmd() *cobra.Command {
 			if models.AuditKeyed() {
 				keyed = "keyed (HMAC-SHA256)"
 			}
-			fmt.Fprintf(out, "ok: %d events in %d streams, %d anchors, chains intact, %s; %d events newer than the last anchor\n",
+			fmt.Fprintf(out, "ok: %d events in %d streams, %d anchors, every chain intact, %s; %d events newer than the last anchor\n",
 				r.Events, r.Streams, r.Anchors, keyed, r.Unanchored)
 			if anchor != "" {
 				fmt.Fprintf(out, "kept anchor %s found in the anchor chain\n", anchor)
