@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+
+	"github.com/securebase/securebase/models"
 )
 
 // The OpenAPI description (openapi.json, served at GET /api/v1/openapi.json)
@@ -34,6 +36,7 @@ type docRoute struct {
 	method, path string
 	tag, summary string
 	body         any        // the request struct (a zero value), or nil
+	resp         any        // the answer's type, where it is one (else: a JSON object)
 	query        []docParam // query parameters
 	created      bool       // a new resource is 201; its retry is 200
 	csv          bool       // ?format=csv answers text/csv
@@ -55,12 +58,12 @@ var (
 var docRoutes = []docRoute{
 	{method: "GET", path: "/api/v1/openapi.json", tag: "meta", summary: "This OpenAPI 3.1 description of the API"},
 
-	{method: "POST", path: "/api/v1/staff", tag: "onboarding", summary: "Onboard a member of staff and start their lifecycles", body: StaffRequest{}, created: true},
-	{method: "GET", path: "/api/v1/staff/:id", tag: "onboarding", summary: "A member of staff's record"},
+	{method: "POST", resp: StaffResponse{}, path: "/api/v1/staff", tag: "onboarding", summary: "Onboard a member of staff and start their lifecycles", body: StaffRequest{}, created: true},
+	{method: "GET", resp: StaffResponse{}, path: "/api/v1/staff/:id", tag: "onboarding", summary: "A member of staff's record"},
 	{method: "GET", path: "/api/v1/staff/:id/schedule", tag: "onboarding", summary: "Every lifecycle's due and overdue items, each with its pack rule, and records awaiting sign-off"},
 	{method: "GET", path: "/api/v1/staff/:id/sessions", tag: "lists", summary: "The sessions recorded for a member of staff"},
 	{method: "GET", path: "/api/v1/staff/:id/notifications", tag: "lists", summary: "The notifications sent about a member of staff"},
-	{method: "POST", path: "/api/v1/imports/:kind", tag: "imports", summary: "Check, or with ?apply=true import, a CSV export of the HR (kind staff) or case (kind cases) system", csvBody: true,
+	{method: "POST", resp: ImportReport{}, path: "/api/v1/imports/:kind", tag: "imports", summary: "Check, or with ?apply=true import, a CSV export of the HR (kind staff) or case (kind cases) system", csvBody: true,
 		query: []docParam{{"apply", "true imports the file; false (default) only checks it", false}}},
 
 	{method: "POST", path: "/api/v1/staff/:id/sessions", tag: "asye", summary: "Record an ASYE supervision session", body: SessionRequest{}},
@@ -112,7 +115,7 @@ var docRoutes = []docRoute{
 		query: []docParam{{"within", "how far ahead, like 14d (default) or 2w (up to 999)", false}, authorityQuery}},
 	{method: "GET", path: "/api/v1/teams/:team/cases/overdue", tag: "lists", summary: "A team's overdue case items", query: []docParam{authorityQuery}},
 
-	{method: "GET", path: "/api/v1/records/:id", tag: "records", summary: "A supervision record (the read is audited)"},
+	{method: "GET", resp: RecordResponse{}, path: "/api/v1/records/:id", tag: "records", summary: "A supervision record (the read is audited)"},
 	{method: "POST", path: "/api/v1/records/:id/text", tag: "records", summary: "Write the record's text", body: RecordTextRequest{}},
 	{method: "POST", path: "/api/v1/records/:id/signatures", tag: "records", summary: "Sign the record", body: RecordSignRequest{}},
 	{method: "POST", path: "/api/v1/records/:id/disputes", tag: "records", summary: "Dispute the record (the supervisee's view)", body: RecordDisputeRequest{}},
@@ -123,8 +126,8 @@ var docRoutes = []docRoute{
 	{method: "GET", path: "/api/v1/trail/staff/:id", tag: "trail", summary: "Every decision about a person, joined with the Temporal history (the read is audited)", query: []docParam{formatQuery}, csv: true},
 	{method: "GET", path: "/api/v1/trail/cases/:id", tag: "trail", summary: "Every decision about a case, joined with the Temporal history (the read is audited)", query: []docParam{formatQuery}, csv: true},
 
-	{method: "POST", path: "/api/v1/holds", tag: "retention", summary: "Place a legal hold: no purge until it is lifted", body: HoldRequest{}, created: true},
-	{method: "POST", path: "/api/v1/holds/:id/lift", tag: "retention", summary: "Lift a legal hold", body: LiftRequest{}},
+	{method: "POST", resp: models.LegalHold{}, path: "/api/v1/holds", tag: "retention", summary: "Place a legal hold: no purge until it is lifted", body: HoldRequest{}, created: true},
+	{method: "POST", resp: models.LegalHold{}, path: "/api/v1/holds/:id/lift", tag: "retention", summary: "Lift a legal hold", body: LiftRequest{}},
 	{method: "GET", path: "/api/v1/holds", tag: "retention", summary: "A member of staff's legal holds", query: []docParam{staffIDQuery}},
 
 	{method: "GET", path: "/api/v1/reports/compliance", tag: "reports", summary: "The monthly compliance report, by duty kind, team, supervisor and worker", csv: true, query: []docParam{
@@ -135,8 +138,8 @@ var docRoutes = []docRoute{
 		formatQuery,
 	}},
 
-	{method: "POST", path: "/api/v1/delegations", tag: "delegations", summary: "Delegate non-managerial tasks for a supervisee or case until a date", body: DelegationRequest{}, created: true},
-	{method: "POST", path: "/api/v1/delegations/:id/revoke", tag: "delegations", summary: "Revoke a delegation", body: RevokeRequest{}},
+	{method: "POST", resp: DelegationView{}, path: "/api/v1/delegations", tag: "delegations", summary: "Delegate non-managerial tasks for a supervisee or case until a date", body: DelegationRequest{}, created: true},
+	{method: "POST", resp: DelegationView{}, path: "/api/v1/delegations/:id/revoke", tag: "delegations", summary: "Revoke a delegation", body: RevokeRequest{}},
 	{method: "GET", path: "/api/v1/delegations", tag: "delegations", summary: "The delegations a person gave, received or is the subject of", query: []docParam{staffIDQuery}},
 }
 
@@ -167,9 +170,14 @@ func jsonFields(t reflect.Type) []reflect.StructField {
 		if name == "-" || !f.IsExported() {
 			continue
 		}
-		if f.Anonymous && name == "" && f.Type.Kind() == reflect.Struct {
-			out = append(out, jsonFields(f.Type)...)
-			continue
+		if ft := f.Type; f.Anonymous && name == "" {
+			if ft.Kind() == reflect.Pointer {
+				ft = ft.Elem()
+			}
+			if ft.Kind() == reflect.Struct {
+				out = append(out, jsonFields(ft)...)
+				continue
+			}
 		}
 		if name == "" {
 			name = f.Name
@@ -180,15 +188,37 @@ func jsonFields(t reflect.Type) []reflect.StructField {
 	return out
 }
 
-var unmarshaler = reflect.TypeFor[json.Unmarshaler]()
+var (
+	marshaler   = reflect.TypeFor[json.Marshaler]()
+	unmarshaler = reflect.TypeFor[json.Unmarshaler]()
+	timeType    = reflect.TypeFor[time.Time]()
+)
 
-// schemaOf is the JSON Schema of a Go type as encoding/json reads it.
-func schemaOf(t reflect.Type) map[string]any {
-	if t.Kind() == reflect.Pointer {
-		return schemaOf(t.Elem())
+// schemas collects the named structs the document refers to, by name.
+type schemas struct {
+	byName map[string]any
+	types  map[string]reflect.Type
+}
+
+// schemaOf is the JSON Schema of a Go type as encoding/json writes and reads
+// it. A named struct becomes a component the schema refers to.
+func (sc *schemas) schemaOf(t reflect.Type) map[string]any {
+	if t.Kind() == reflect.Pointer { // null when unset
+		inner := sc.schemaOf(t.Elem())
+		if typ, ok := inner["type"].(string); ok {
+			inner["type"] = []string{typ, "null"}
+			return inner
+		}
+		if _, ok := inner["$ref"]; ok {
+			return map[string]any{"anyOf": []any{inner, map[string]any{"type": "null"}}}
+		}
+		return inner
 	}
-	if reflect.PointerTo(t).Implements(unmarshaler) && t.Kind() == reflect.Struct {
-		return map[string]any{"type": "string"} // a date and the like
+	if t == timeType {
+		return map[string]any{"type": "string", "format": "date-time"}
+	}
+	if t.Implements(marshaler) || reflect.PointerTo(t).Implements(unmarshaler) {
+		return map[string]any{} // its own JSON form
 	}
 	switch t.Kind() {
 	case reflect.String:
@@ -201,17 +231,33 @@ func schemaOf(t reflect.Type) map[string]any {
 	case reflect.Float32, reflect.Float64:
 		return map[string]any{"type": "number"}
 	case reflect.Slice, reflect.Array:
-		return map[string]any{"type": "array", "items": schemaOf(t.Elem())}
+		return map[string]any{"type": "array", "items": sc.schemaOf(t.Elem())}
 	case reflect.Map:
-		return map[string]any{"type": "object", "additionalProperties": schemaOf(t.Elem())}
+		return map[string]any{"type": "object", "additionalProperties": sc.schemaOf(t.Elem())}
 	case reflect.Struct:
-		props := map[string]any{}
-		for _, f := range jsonFields(t) {
-			props[f.Name] = schemaOf(f.Type)
+		if t.Name() == "" {
+			return sc.object(t)
 		}
-		return map[string]any{"type": "object", "properties": props, "additionalProperties": false}
+		ref := map[string]any{"$ref": "#/components/schemas/" + t.Name()}
+		if seen, ok := sc.types[t.Name()]; ok {
+			if seen != t {
+				panic("two types named " + t.Name() + ": " + seen.String() + " and " + t.String())
+			}
+			return ref
+		}
+		sc.types[t.Name()] = t
+		sc.byName[t.Name()] = sc.object(t)
+		return ref
 	}
 	return map[string]any{} // any JSON value
+}
+
+func (sc *schemas) object(t reflect.Type) map[string]any {
+	props := map[string]any{}
+	for _, f := range jsonFields(t) {
+		props[f.Name] = sc.schemaOf(f.Type)
+	}
+	return map[string]any{"type": "object", "properties": props}
 }
 
 // errorResponses are the shared error responses, one per status, each with
@@ -229,7 +275,7 @@ func errorResponses() map[string]any {
 
 // generateOpenAPI builds the document from docRoutes and the request structs.
 func generateOpenAPI() ([]byte, error) {
-	schemas := map[string]any{
+	sc := &schemas{types: map[string]reflect.Type{}, byName: map[string]any{
 		"Error": map[string]any{
 			"description": "every error response: a sentence, and the fields at fault",
 			"type":        "object",
@@ -248,7 +294,7 @@ func generateOpenAPI() ([]byte, error) {
 				"rule":    map[string]any{"type": "string", "description": "the policy pack rule, where one applies"},
 			},
 		},
-	}
+	}}
 	paths := map[string]map[string]any{}
 	for _, r := range docRoutes {
 		op := map[string]any{
@@ -266,7 +312,11 @@ func generateOpenAPI() ([]byte, error) {
 		if params != nil {
 			op["parameters"] = params
 		}
-		ok := map[string]any{"description": "done", "content": map[string]any{"application/json": map[string]any{"schema": map[string]any{}}}}
+		answer := map[string]any{"type": "object"}
+		if r.resp != nil {
+			answer = sc.schemaOf(reflect.TypeOf(r.resp))
+		}
+		ok := map[string]any{"description": "done", "content": map[string]any{"application/json": map[string]any{"schema": answer}}}
 		if r.csv {
 			ok["content"].(map[string]any)["text/csv"] = map[string]any{"schema": map[string]any{"type": "string"}}
 		}
@@ -277,9 +327,9 @@ func generateOpenAPI() ([]byte, error) {
 		}
 		statuses := []string{"401", "403", "503"}
 		if r.body != nil {
-			name := reflect.TypeOf(r.body).Name()
-			schemas[name] = schemaOf(reflect.TypeOf(r.body))
-			op["requestBody"] = map[string]any{"required": true, "content": map[string]any{"application/json": map[string]any{"schema": map[string]any{"$ref": "#/components/schemas/" + name}}}}
+			t := reflect.TypeOf(r.body)
+			op["requestBody"] = map[string]any{"required": true, "content": map[string]any{"application/json": map[string]any{"schema": sc.schemaOf(t)}}}
+			sc.byName[t.Name()].(map[string]any)["additionalProperties"] = false // decode refuses other fields
 			statuses = append(statuses, "400", "409", "413", "422")
 		}
 		if r.csvBody {
@@ -312,7 +362,7 @@ func generateOpenAPI() ([]byte, error) {
 		"servers":    []any{map[string]any{"url": "/"}},
 		"security":   []any{map[string]any{"bearer": []string{}}},
 		"paths":      paths,
-		"components": map[string]any{"schemas": schemas, "responses": errorResponses(), "securitySchemes": map[string]any{"bearer": map[string]any{"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}},
+		"components": map[string]any{"schemas": sc.byName, "responses": errorResponses(), "securitySchemes": map[string]any{"bearer": map[string]any{"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}},
 	}
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
@@ -372,7 +422,7 @@ type openAPIOperation struct {
 
 type openAPISchema struct {
 	Ref        string                   `json:"$ref"`
-	Type       string                   `json:"type"`
+	Type       any                      `json:"type"` // a name, or [name, "null"]
 	Properties map[string]openAPISchema `json:"properties"`
 	Items      *openAPISchema           `json:"items"`
 }
@@ -555,7 +605,22 @@ func TestOpenAPIServed(t *testing.T) {
 			t.Errorf("%s: body is not the OpenAPI 3.1 document (%v)", role, err)
 		}
 	}
-	if w := get(""); w.Code != http.StatusUnauthorized {
-		t.Errorf("without a token: status %d, want 401", w.Code)
+	// Refused, with the documented error body.
+	w := get("")
+	if w.Code != http.StatusUnauthorized {
+		t.Fatalf("without a token: status %d, want 401", w.Code)
+	}
+	var body map[string]any
+	if err := json.Unmarshal(w.Body.Bytes(), &body); err != nil {
+		t.Fatal(err)
+	}
+	errorSchema := parseOpenAPI(t).Comps.Schemas["Error"]
+	for key := range body {
+		if _, ok := errorSchema.Properties[key]; !ok {
+			t.Errorf("the 401 body has %q, which the Error schema does not: %s", key, w.Body)
+		}
+	}
+	if body["error"] == nil || body["problems"] == nil {
+		t.Errorf("the 401 body lacks error or problems: %s", w.Body)
 	}
 }
