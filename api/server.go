@@ -46,6 +46,7 @@ func (s *Server) Handler() http.Handler {
 	// Every API call carries a token (401 without one) and is checked
 	// against the route's access rule (403), before anything is read or changed.
 	v1 := r.Group("/api/v1", s.authenticate, s.authorize)
+	v1.GET("/openapi.json", serveOpenAPI) // api/openapi.go
 	v1.POST("/staff", s.handle(s.onboard))
 	v1.GET("/staff/:id", s.handle(s.getStaff))
 	v1.GET("/staff/:id/schedule", s.handle(s.getSchedule))
