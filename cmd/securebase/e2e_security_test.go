@@ -24,6 +24,8 @@ import (
 // day it is added.
 var securityPaths = map[string]string{
 	"POST /api/v1/staff":                                "/api/v1/staff",
+	"POST /api/v1/imports/:kind":                        "/api/v1/imports/staff",
+	"GET /api/v1/openapi.json":                          "/api/v1/openapi.json",
 	"GET /api/v1/staff/:id":                             "/api/v1/staff/sw-1",
 	"GET /api/v1/staff/:id/schedule":                    "/api/v1/staff/sw-1/schedule",
 	"GET /api/v1/staff/:id/sessions":                    "/api/v1/staff/sw-1/sessions",
