@@ -2,10 +2,6 @@ package policy
 
 import (
 	"fmt"
-	"io/fs"
-	"os"
-	"path/filepath"
-	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -42,33 +38,16 @@ func TestPacksDescribeTheEngine(t *testing.T) {
 	}
 }
 
-// testedRuleIDs are the rule ids named in the repository's *_test.go files
-// (outside this package's pack-reading tests, which name none).
+// testedRuleIDs are the rule ids named in the repository's *_test.go files.
 func testedRuleIDs(t *testing.T) map[string]bool {
 	t.Helper()
-	id := regexp.MustCompile(`\b[A-Z]{1,2}-[A-Z]+-\d+\b`)
-	out := map[string]bool{}
-	err := filepath.WalkDir("..", func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if d.IsDir() && (strings.HasPrefix(d.Name(), ".") || d.Name() == "testdata") && path != ".." {
-			return filepath.SkipDir
-		}
-		if d.IsDir() || !strings.HasSuffix(path, "_test.go") {
-			return nil
-		}
-		b, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		for _, m := range id.FindAllString(string(b), -1) {
-			out[m] = true
-		}
-		return nil
-	})
+	tests, err := TestsNamingRules("..")
 	if err != nil {
 		t.Fatal(err)
+	}
+	out := map[string]bool{}
+	for id := range tests {
+		out[id] = true
 	}
 	return out
 }

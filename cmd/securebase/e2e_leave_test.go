@@ -62,18 +62,7 @@ func TestEndToEndBackdatedLeaveWaitsOutTheGrace(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	state := func() workflows.RetentionState {
-		t.Helper()
-		v, err := c.QueryWorkflow(t.Context(), workflows.ID(workflows.KindRetention, "sw-old"), "", workflows.QueryRetention)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var s workflows.RetentionState
-		if err := v.Get(&s); err != nil {
-			t.Fatal(err)
-		}
-		return s
-	}
+	state := func() workflows.RetentionState { return retentionState(t, c, "sw-old") }
 	graceUntil := today.AddDays(30)
 	eventually(t, "the retention scheduled", func() bool {
 		return count(t, db, &models.AuditEvent{}, "workflow_id = ? AND action = ?", "Retention:sw-old", "retention.scheduled") == 1

@@ -54,18 +54,7 @@ func TestEndToEndRetentionAndHolds(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	state := func() workflows.RetentionState {
-		t.Helper()
-		v, err := c.QueryWorkflow(t.Context(), workflows.ID(workflows.KindRetention, "sw-1"), "", workflows.QueryRetention)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var s workflows.RetentionState
-		if err := v.Get(&s); err != nil {
-			t.Fatal(err)
-		}
-		return s
-	}
+	state := func() workflows.RetentionState { return retentionState(t, c, "sw-1") }
 	if s := state(); s.Status != workflows.RetentionWaiting || s.PurgeOn != today.AddMonths(36) || s.Rule != "B-CONF-2" || s.Period != "3y" {
 		t.Fatalf("retention %+v, want waiting to purge on %s under B-CONF-2", s, today.AddMonths(36))
 	}
@@ -98,4 +87,18 @@ func TestEndToEndRetentionAndHolds(t *testing.T) {
 	if _, broken, err := models.VerifyAudit(t.Context(), db); err != nil || broken != nil {
 		t.Fatalf("audit chain: %v, %v", broken, err)
 	}
+}
+
+// retentionState is a person's Retention lifecycle as its query answers.
+func retentionState(t *testing.T, c client.Client, staffID string) workflows.RetentionState {
+	t.Helper()
+	v, err := c.QueryWorkflow(t.Context(), workflows.ID(workflows.KindRetention, staffID), "", workflows.QueryRetention)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var s workflows.RetentionState
+	if err := v.Get(&s); err != nil {
+		t.Fatal(err)
+	}
+	return s
 }
