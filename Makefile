@@ -18,7 +18,9 @@ test:
 build:
 	go build -o bin/securebase ./cmd/securebase
 
-# Re-record the workflow histories the replay test replays (after a
-# deliberate, versioned change to a workflow).
+# Record this release's workflow histories beside the earlier releases'
+# (never over them), after a deliberate, versioned change to a workflow:
+# make replay-histories RELEASE=2026-12-03
 replay-histories:
-	go test ./worker -run TestRecordHistories -record-histories -count=1
+	@test -n "$(RELEASE)" || { echo "RELEASE=NAME is needed (for example the date)"; exit 2; }
+	go test ./worker -run 'TestRecord' -record-histories -history-release=$(RELEASE) -count=1
