@@ -46,6 +46,9 @@ type StaffRecord struct {
 	StartDate    string `json:"start_date"` // YYYY-MM-DD
 	Status       string `json:"status"`     // "active", "left"
 	PackVersion  string `json:"pack_version"`
+	// LeftOn is the leaving day (YYYY-MM-DD), set once a leave is recorded,
+	// also while it is still ahead; "" keeps what the row has.
+	LeftOn string `json:"left_on,omitempty"`
 }
 
 // SupervisorRecord opens a dated supervision relationship (closing the

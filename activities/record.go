@@ -189,6 +189,7 @@ func upsertStaff(tx *gorm.DB, s *StaffRecord) error {
 		StartDate:   s.StartDate,
 		Status:      s.Status,
 		PackVersion: s.PackVersion,
+		LeftOn:      s.LeftOn,
 	}
 	if s.SupervisorID != "" {
 		row.SupervisorID = &s.SupervisorID
@@ -197,6 +198,9 @@ func upsertStaff(tx *gorm.DB, s *StaffRecord) error {
 	set = append(set, clause.Assignment{
 		Column: clause.Column{Name: "supervisor_id"},
 		Value:  gorm.Expr("COALESCE(excluded.supervisor_id, staff.supervisor_id)"),
+	}, clause.Assignment{
+		Column: clause.Column{Name: "left_on"},
+		Value:  gorm.Expr("CASE WHEN excluded.left_on = '' THEN staff.left_on ELSE excluded.left_on END"),
 	})
 	err := tx.Clauses(clause.OnConflict{Columns: columns("id"), DoUpdates: set}).Create(&row).Error
 	if err != nil {

@@ -36,8 +36,9 @@ func (s *Server) checkLeavingDay(ctx context.Context, k *checks, st *models.Staf
 		bad("%s is before %s started on %s", on, st.ID, start)
 		return nil
 	}
-	if on.After(policy.DateOf(time.Now())) {
-		bad("%s is in the future: record a leaver on or after their last day", on)
+	// A leave may be recorded ahead, by up to a year: it takes effect on its day.
+	if latest := policy.DateOf(time.Now()).AddMonths(12); on.After(latest) {
+		bad("%s is more than a year ahead: record a leave dated no later than %s", on, latest)
 		return nil
 	}
 	day, what, err := models.LatestActivity(ctx, s.DB, st.ID)
@@ -131,8 +132,8 @@ func (s *Server) correctLeave(c *gin.Context) (int, any, error) {
 
 // stillEmployed refuses (403, naming why) a token whose subject is a member
 // of staff who has left: their access ends on their leaving day, whatever
-// the token's expiry. A leave is never recorded before its day, so "left"
-// means the day has come. Subjects who are not staff (HR, legal, auditors'
+// the token's expiry. A leave dated ahead is refused from its day (the
+// staff record's left_on), even before the Leave workflow marks it. Subjects who are not staff (HR, legal, auditors'
 // service accounts) are not affected.
 func (s *Server) stillEmployed(ctx context.Context, p Principal) error {
 	if s.DB == nil || p.ID == "" {
@@ -147,7 +148,7 @@ func (s *Server) stillEmployed(ctx context.Context, p Principal) error {
 			s.Log.Error("leaver check failed", "subject", p.ID, "error", err)
 		}
 		return fail(http.StatusServiceUnavailable, "access could not be checked; try again")
-	case st.Status == "left":
+	case st.Status == "left" || (st.LeftOn != "" && st.LeftOn <= policy.DateOf(time.Now()).String()):
 		why := fmt.Sprintf("%s has left the service: their access ended on their leaving day", p.ID)
 		return fail(http.StatusForbidden, "not allowed: "+why, Problem{Field: "authorization", Problem: why})
 	}

@@ -53,6 +53,7 @@ type StaffResponse struct {
 	SupervisorID string   `json:"supervisor_id,omitempty"`
 	StartDate    string   `json:"start_date"`
 	Status       string   `json:"status"`
+	LeftOn       string   `json:"left_on,omitempty"` // the leaving day, also while still ahead
 	PackVersion  string   `json:"pack_version"`
 	Workflows    []string `json:"workflows"`
 }
@@ -60,7 +61,7 @@ type StaffResponse struct {
 func staffResponse(st *models.Staff) StaffResponse {
 	r := StaffResponse{
 		ID: st.ID, Name: st.Name, Authority: st.Authority, Team: st.Team, Role: st.Role,
-		StartDate: st.StartDate, Status: st.Status, PackVersion: st.PackVersion,
+		StartDate: st.StartDate, Status: st.Status, LeftOn: st.LeftOn, PackVersion: st.PackVersion,
 	}
 	if st.SupervisorID != nil {
 		r.SupervisorID = *st.SupervisorID

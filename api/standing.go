@@ -179,7 +179,7 @@ func (s *Server) recordLeaver(c *gin.Context) (int, any, error) {
 	}
 	record := activities.StaffRecord{
 		ID: st.ID, Name: st.Name, Authority: st.Authority, Team: st.Team, Role: st.Role,
-		StartDate: st.StartDate, Status: "left", PackVersion: st.PackVersion,
+		StartDate: st.StartDate, Status: "left", PackVersion: st.PackVersion, LeftOn: on.String(),
 	}
 	in := workflows.LeaveInput{
 		Staff:      record,
@@ -189,6 +189,18 @@ func (s *Server) recordLeaver(c *gin.Context) (int, any, error) {
 	}
 	id := workflows.ID(workflows.KindLeave, st.ID)
 	attrs := workflows.SearchAttributes(st.ID, st.Authority, st.Team, workflows.KindLeave)
+	// A leave dated ahead waits in its workflow for its day: the answer is
+	// that it is planned (202), not its outcome.
+	if today := policy.DateOf(time.Now()); on.After(today) {
+		if st.Status != "left" && st.LeftOn != "" && st.LeftOn != on.String() && st.LeftOn > today.String() {
+			return 0, nil, fail(http.StatusConflict, fmt.Sprintf("%s already has a leave planned for %s", st.ID, st.LeftOn),
+				Problem{Field: "on", Problem: fmt.Sprintf("a leave on %s is already recorded", st.LeftOn)})
+		}
+		if _, err := s.startOnce(ctx, id, workflows.LeaveWorkflow, attrs, in); err != nil {
+			return 0, nil, err
+		}
+		return http.StatusAccepted, gin.H{"staff_id": st.ID, "on": on, "status": "planned", "workflow_id": id}, nil
+	}
 	var res workflows.LeaveResult
 	if err := s.runOnce(ctx, id, workflows.LeaveWorkflow, attrs, in, &res); err != nil {
 		return 0, nil, err

@@ -16,6 +16,16 @@ import (
 // already, and waits for its result: a retried request, or fifty at once,
 // find the one run and never start a second.
 func (s *Server) runOnce(ctx context.Context, id, workflowType string, attrs temporal.SearchAttributes, in, out any) error {
+	run, err := s.startOnce(ctx, id, workflowType, attrs, in)
+	if err != nil {
+		return err
+	}
+	return run.Get(ctx, out)
+}
+
+// startOnce is runOnce without the wait, for a workflow that may run for
+// months (a leave dated ahead).
+func (s *Server) startOnce(ctx context.Context, id, workflowType string, attrs temporal.SearchAttributes, in any) (client.WorkflowRun, error) {
 	run, err := s.Temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
 		ID:                       id,
 		TaskQueue:                workflows.TaskQueue,
@@ -28,8 +38,5 @@ func (s *Server) runOnce(ctx context.Context, id, workflowType string, attrs tem
 		// It ran before and finished: its result is the answer.
 		run, err = s.Temporal.GetWorkflow(ctx, id, ""), nil
 	}
-	if err != nil {
-		return err
-	}
-	return run.Get(ctx, out)
+	return run, err
 }

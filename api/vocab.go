@@ -164,6 +164,7 @@ var eventNames = map[string]string{
 	"signoff.finalised":                "Supervision record finalised",
 	"signoff.both_views":               "Both views recorded on the supervision record",
 	"signoff.text_written":             "Supervision record written",
+	"staff.leaving":                    "Leaving day recorded ahead",
 	"staff.left":                       "Left the service",
 	"staff.onboarded":                  "Joined the service",
 	"staff.supervisor_changed":         "Supervisor changed",

@@ -67,7 +67,7 @@ func Delegate(ctx context.Context, db *gorm.DB, d Delegation) (out Delegation, c
 			"request_id": d.RequestID, "delegate_id": d.DelegateID, "supervisee_id": d.SuperviseeID, "case_id": d.CaseID,
 			"tasks": d.Tasks, "until": d.Until,
 		})
-		inserted, err := AppendAudit(tx, &AuditEvent{
+		inserted, err := AppendAuditKeepingText(tx, &AuditEvent{
 			EventID: "delegation:" + d.RequestID, StaffID: d.SuperviseeID, CaseID: d.CaseID, Actor: d.SupervisorID,
 			Action: "delegation.granted", Reason: d.Reason, Authority: d.Authority, PackVersion: d.PackVersion, RuleID: d.RuleID,
 			Detail: string(detail), OccurredAt: now, RecordedAt: now,
@@ -107,7 +107,7 @@ func RevokeDelegation(ctx context.Context, db *gorm.DB, id int64, reason, actor 
 			return fmt.Errorf("find delegation %d: %w", id, err)
 		}
 		detail, _ := json.Marshal(map[string]any{"delegation_id": id, "delegate_id": d.DelegateID, "tasks": d.Tasks})
-		inserted, err := AppendAudit(tx, &AuditEvent{
+		inserted, err := AppendAuditKeepingText(tx, &AuditEvent{
 			EventID: "delegation:" + d.RequestID + ":revoked", StaffID: d.SuperviseeID, CaseID: d.CaseID, Actor: actor,
 			Action: "delegation.revoked", Reason: reason, Authority: d.Authority, PackVersion: d.PackVersion, RuleID: d.RuleID,
 			Detail: string(detail), OccurredAt: now, RecordedAt: now,

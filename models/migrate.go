@@ -68,6 +68,10 @@ var migrations = []Migration{
 	// One hash chain per stream instead of one through the whole table, so
 	// appends lock only their own stream's head (audit.go).
 	{Version: 16, Name: "audit chains per stream", Up: migrateAuditStreams},
+	// A leave dated ahead shows its day on the staff record (issue 11).
+	{Version: 17, Name: "staff leaving day", Up: func(tx *gorm.DB) error {
+		return tx.AutoMigrate(&Staff{}) // adds staff.left_on
+	}},
 }
 
 // Migrations returns the migrations this binary knows, oldest first.

@@ -37,8 +37,9 @@ type Staff struct {
 	Team         string    `gorm:"not null;default:'';index:ix_staff_authority_team,priority:2" json:"team"`
 	Role         string    `gorm:"not null;default:''" json:"role"`
 	SupervisorID *string   `gorm:"index:ix_staff_supervisor" json:"supervisor_id,omitempty"`
-	StartDate    string    `gorm:"type:varchar(10);not null;default:''" json:"start_date"` // YYYY-MM-DD
-	Status       string    `gorm:"not null;default:''" json:"status"`                      // "active", "left"
+	StartDate    string    `gorm:"type:varchar(10);not null;default:''" json:"start_date"`        // YYYY-MM-DD
+	Status       string    `gorm:"not null;default:''" json:"status"`                             // "active", "left"
+	LeftOn       string    `gorm:"type:varchar(10);not null;default:''" json:"left_on,omitempty"` // the leaving day, also while still ahead (migration 17)
 	PackVersion  string    `gorm:"not null;default:''" json:"pack_version"`
 	CreatedAt    time.Time `json:"created_at"`
 	UpdatedAt    time.Time `json:"updated_at"`

@@ -27,6 +27,26 @@ func (PersonalText) TableName() string { return "personal_texts" }
 // of the same (workflow id, event id).
 const PersonalTextRef = "personal text: kept with the person's records under the same event, until their purge"
 
+// AppendAuditKeepingText is AppendAudit for an event whose reason is text a
+// person wrote about a member of staff outside a case (a delegation's or a
+// legal hold's reason): the audit row gets PersonalTextRef and the text goes
+// to personal_texts under the same key, where the person's purge reaches it.
+func AppendAuditKeepingText(tx *gorm.DB, e *AuditEvent) (bool, error) {
+	text := e.Reason
+	if text == "" || e.StaffID == "" || e.CaseID != "" {
+		return AppendAudit(tx, e)
+	}
+	e.Reason = PersonalTextRef
+	inserted, err := AppendAudit(tx, e)
+	if err != nil || !inserted {
+		return inserted, err
+	}
+	if err := tx.Create(&PersonalText{WorkflowID: e.WorkflowID, EventID: e.EventID, StaffID: e.StaffID, Text: text, CreatedAt: e.OccurredAt}).Error; err != nil {
+		return false, fmt.Errorf("insert personal text: %w", err)
+	}
+	return true, nil
+}
+
 // ResolvePersonalTexts puts back, for a reader of the trail, the text of
 // every row whose reason is PersonalTextRef and whose text has not been
 // purged; a purged one keeps the reference.

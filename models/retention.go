@@ -53,7 +53,7 @@ func PlaceHold(ctx context.Context, db *gorm.DB, r HoldRequest) (hold LegalHold,
 	now := time.Now().UTC().Truncate(time.Microsecond)
 	err = db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		detail, _ := json.Marshal(map[string]string{"request_id": r.RequestID})
-		inserted, err := AppendAudit(tx, &AuditEvent{
+		inserted, err := AppendAuditKeepingText(tx, &AuditEvent{
 			EventID: "hold:" + r.RequestID, StaffID: r.StaffID, Actor: r.Actor,
 			Action: "retention.hold_placed", Reason: r.Reason, Detail: string(detail),
 			OccurredAt: now, RecordedAt: now,
@@ -92,8 +92,8 @@ func LiftHold(ctx context.Context, db *gorm.DB, id int64, reason, actor string) 
 			}
 			return fmt.Errorf("find hold %d: %w", id, err)
 		}
-		detail, _ := json.Marshal(map[string]any{"hold_id": id, "placed_for": hold.Reason})
-		inserted, err := AppendAudit(tx, &AuditEvent{
+		detail, _ := json.Marshal(map[string]any{"hold_id": id}) // the reasons stay out of the audit log
+		inserted, err := AppendAuditKeepingText(tx, &AuditEvent{
 			EventID: fmt.Sprintf("hold:%s:lifted", hold.RequestID), StaffID: hold.StaffID, Actor: actor,
 			Action: "retention.hold_lifted", Reason: reason, Detail: string(detail),
 			OccurredAt: now, RecordedAt: now,
@@ -210,6 +210,14 @@ func PurgePersonalRecords(tx *gorm.DB, staffID string) (Purged, error) {
 	if err := del(&p.Notifications, &Notification{}, "notifications", "staff_id = ? AND workflow_id NOT LIKE ?", staffID, "Case:%"); err != nil {
 		return p, err
 	}
-	err := del(&p.PersonalTexts, &PersonalText{}, "personal texts", "staff_id = ? AND workflow_id NOT LIKE ?", staffID, "Case:%")
-	return p, err
+	if err := del(&p.PersonalTexts, &PersonalText{}, "personal texts", "staff_id = ? AND workflow_id NOT LIKE ?", staffID, "Case:%"); err != nil {
+		return p, err
+	}
+	// A delegation about the person keeps who, what and until when; its
+	// reasons go with the person's other texts.
+	if err := tx.Model(&Delegation{}).Where("supervisee_id = ? AND case_id = ''", staffID).
+		Updates(map[string]any{"reason": "", "revoke_reason": ""}).Error; err != nil {
+		return p, fmt.Errorf("purge delegation reasons of %s: %w", staffID, err)
+	}
+	return p, nil
 }

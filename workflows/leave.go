@@ -30,6 +30,26 @@ type LeaveResult struct {
 func Leave(ctx workflow.Context, in LeaveInput) (LeaveResult, error) {
 	ctx = withRecordOptions(ctx)
 	info := workflow.GetInfo(ctx)
+	// A leave dated ahead takes effect on its day: until then the person
+	// keeps access and their lifecycles run; the staff record shows the day.
+	if on := in.Signal.On; on.After(today(ctx)) && workflow.GetVersion(ctx, "leave-future-date-v1", workflow.DefaultVersion, 1) == 1 {
+		planned := in.Staff
+		planned.Status, planned.LeftOn = "active", on.String()
+		ev := activities.Event{
+			WorkflowID: info.WorkflowExecution.ID, RunID: info.WorkflowExecution.RunID, EventID: "leaving",
+			At: workflow.Now(ctx), Actor: in.Signal.Actor, Action: "staff.leaving",
+			StaffID: in.Staff.ID, Authority: in.Staff.Authority, PackVersion: in.Staff.PackVersion, Staff: &planned,
+			Detail: map[string]any{"on": on.String(), "lifecycles": in.Lifecycles},
+		}
+		if err := workflow.ExecuteActivity(ctx, activities.RecordEventName, ev).Get(ctx, nil); err != nil {
+			return LeaveResult{}, err
+		}
+		// The first instant of the leaving day, in London.
+		if err := workflow.Sleep(ctx, on.AddDays(-1).EndInstant().Sub(workflow.Now(ctx))); err != nil {
+			return LeaveResult{}, err
+		}
+		in.Staff.LeftOn = on.String()
+	}
 	ev := activities.Event{
 		WorkflowID: info.WorkflowExecution.ID, RunID: info.WorkflowExecution.RunID, EventID: "left",
 		At: workflow.Now(ctx), Actor: in.Signal.Actor, Action: "staff.left", Reason: in.Signal.Reason,

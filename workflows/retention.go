@@ -136,7 +136,7 @@ func Retention(ctx workflow.Context, in RetentionInput) (RetentionState, error) 
 				Reason: fmt.Sprintf("the %s pack (%s) sets no retention period for supervision records: they are kept, never purged by securebase", in.Authority, in.PackVersion),
 				Detail: map[string]any{"left_on": in.LeftOn.String()},
 			})
-			return w.st, nil
+			return w.end(ctx)
 		}
 		ev := activities.Event{
 			Actor: in.Actor, Action: "retention.scheduled", RuleID: w.st.Rule,
@@ -149,9 +149,27 @@ func Retention(ctx workflow.Context, in RetentionInput) (RetentionState, error) 
 		w.life.record(ctx, "scheduled", ev)
 	}
 	if w.st.Status == RetentionKept || w.st.Status == RetentionPurged || w.st.Status == RetentionWithdrawn {
-		return w.st, nil
+		return w.end(ctx)
 	}
 	return w.run(ctx)
+}
+
+// settles is whether this run ends (or continues as new) only once every
+// handler has finished and every write has landed (lifecycle.settle): a
+// correction's audit event still retrying is not lost when the purge ends
+// the lifecycle. Runs from before retention-settle-v1 end as they did.
+func (w *retentionFlow) settles(ctx workflow.Context) bool {
+	return workflow.GetVersion(ctx, "retention-settle-v1", workflow.DefaultVersion, 1) >= 1
+}
+
+// end ends the lifecycle with its state, settled.
+func (w *retentionFlow) end(ctx workflow.Context) (RetentionState, error) {
+	if w.settles(ctx) {
+		if err := w.life.settle(ctx); err != nil {
+			return w.st, err
+		}
+	}
+	return w.st, nil
 }
 
 // schedule sets the purge day for a leaving day recorded today: the pack's
@@ -262,6 +280,9 @@ func (w *retentionFlow) run(ctx workflow.Context) (RetentionState, error) {
 				return w.st, err
 			}
 			if w.st.Status == RetentionWithdrawn {
+				if w.settles(ctx) {
+					return w.end(ctx)
+				}
 				return w.st, workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) })
 			}
 			if continueAsNewSuggested(ctx) {
@@ -274,7 +295,7 @@ func (w *retentionFlow) run(ctx workflow.Context) (RetentionState, error) {
 		if err == nil && len(holds.Active) == 0 {
 			err = w.purge(ctx)
 			if err == nil {
-				return w.st, nil
+				return w.end(ctx)
 			}
 			var app *temporal.ApplicationError
 			if !errors.As(err, &app) || app.Type() != activities.HeldError {
@@ -335,7 +356,11 @@ func (w *retentionFlow) purge(ctx workflow.Context) error {
 
 // continueAsNew carries the state (and its absolute purge date) to a new run.
 func (w *retentionFlow) continueAsNew(ctx workflow.Context) (RetentionState, error) {
-	if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {
+	if w.settles(ctx) {
+		if err := w.life.settle(ctx); err != nil {
+			return w.st, err
+		}
+	} else if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {
 		return w.st, err
 	}
 	next := w.in

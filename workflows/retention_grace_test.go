@@ -2,7 +2,13 @@ package workflows
 
 import (
 	"testing"
+	"time"
 
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/testsuite"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/securebase/securebase/activities"
 	"github.com/securebase/securebase/policy"
 )
 
@@ -99,4 +105,59 @@ func backdated(t *testing.T, leftOn string) RetentionInput {
 	in := retentionInput(t, "bolton", date(t, "2026-12-03"))
 	in.LeftOn = date(t, leftOn)
 	return in
+}
+
+// Issue 11, finding 7, for Retention's own loop: a correction taken on the
+// grace's last day whose audit event keeps failing (the database down for
+// two months, while the purge's own transaction works) did not hold back
+// the purge's end of the lifecycle, and the correction's write was lost. Now the lifecycle ends only once it lands.
+//
+// On the old code: "writes that landed [scheduled purged], want the correction's too".
+func TestRetentionNeverEndsWithACorrectionOutstanding(t *testing.T) {
+	recorded := date(t, "2026-12-03")
+	h := newRetentionHarness(t, recorded)
+	var suite testsuite.WorkflowTestSuite
+	env := suite.NewTestWorkflowEnvironment() // h's environment records every write; this one's database fails
+	env.SetStartTime(h.start)
+	env.RegisterWorkflowWithOptions(Retention, workflow.RegisterOptions{Name: RetentionWorkflow})
+	env.RegisterActivityWithOptions(func(activities.HoldsInput) (activities.HoldsResult, error) {
+		return activities.HoldsResult{Active: []int64{}}, nil
+	}, activity.RegisterOptions{Name: activities.ActiveHoldsName})
+	var purgedOn policy.Date
+	db := &flakyDB{}
+	env.RegisterActivityWithOptions(func(in activities.PurgeInput) (activities.PurgeResult, error) {
+		purgedOn = policy.DateOf(env.Now())
+		return activities.PurgeResult{Applied: true}, nil
+	}, activity.RegisterOptions{Name: activities.PurgePersonalRecordsName})
+	env.RegisterActivityWithOptions(func(ev activities.Event) (activities.RecordResult, error) {
+		return db.record(ev) // the purge writes through its own activity, which works
+	}, activity.RegisterOptions{Name: activities.RecordEventName})
+	at := func(d policy.Date, fn func()) {
+		env.RegisterDelayedCallback(fn, time.Date(d.Year(), d.Month(), d.Day(), 12, 0, 0, 0, policy.London).Sub(h.start))
+	}
+	graceUntil := date(t, "2027-01-02")
+	corrected := false
+	at(graceUntil, func() {
+		db.setDown(true)
+		env.UpdateWorkflow(UpdateCorrectLeave, "", &testsuite.TestUpdateCallback{
+			OnAccept: func() {}, OnReject: func(err error) { t.Errorf("correction refused: %v", err) },
+			OnComplete: func(_ any, err error) { corrected = err == nil },
+		}, LeaveCorrection{RequestID: "c-1", On: date(t, "2020-01-01"), Actor: "hr-1"})
+	})
+	at(date(t, "2027-03-01"), func() { db.setDown(false) })
+	env.ExecuteWorkflow(RetentionWorkflow, backdated(t, "2019-05-01"))
+	if err := env.GetWorkflowError(); err != nil {
+		t.Fatal(err)
+	}
+	// The grace starts again on its last day: purge the day after it ends.
+	if want := graceUntil.AddDays(31); purgedOn != want {
+		t.Errorf("purged on %s, want %s", purgedOn, want)
+	}
+	var landed []string
+	for _, ev := range db.landed {
+		landed = append(landed, ev.EventID)
+	}
+	if db.event("correction:c-1").Action != "retention.corrected" || !corrected {
+		t.Fatalf("writes that landed %v, want the correction's too (update completed: %v)", landed, corrected)
+	}
 }

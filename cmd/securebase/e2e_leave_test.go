@@ -165,3 +165,54 @@ func TestEndToEndLeaverLosesAccess(t *testing.T) {
 func containsText(out map[string]any, s string) bool {
 	return strings.Contains(fmt.Sprint(out["error"]), s) || strings.Contains(fmt.Sprint(out["problems"]), s)
 }
+
+// Issue 11: a leave dated ahead, up to a year, was refused outright. Now it
+// is accepted as planned (202): the staff record shows the day, the person
+// keeps access and their lifecycles run until it; from that day their token
+// is refused. A day more than a year ahead is refused, naming "on".
+//
+// On the old code: "POST /api/v1/staff/sw-1/leave as test-hr: status 422, want 202".
+func TestEndToEndLeaveDatedAheadIsPlanned(t *testing.T) {
+	sys, db := startOnPostgres(t)
+	today := policy.DateOf(time.Now())
+	east := sys.onboardManagers("bolton", "east", today.AddDays(-900), today.AddDays(-800))
+	east.onboard("sw-1", "social_worker", "tm-1", today.AddDays(-400))
+
+	ahead := today.AddDays(30)
+	leave := map[string]any{"request_id": "leave-1", "on": ahead.String(), "reason": "moving away"}
+	sys.expect("POST", "/api/v1/staff/sw-1/leave", map[string]any{"request_id": "leave-0", "on": today.AddMonths(12).AddDays(1).String(), "reason": "x"}, 422, "on")
+	out := sys.expect("POST", "/api/v1/staff/sw-1/leave", leave, 202, "")
+	if out["status"] != "planned" || out["on"] != ahead.String() {
+		t.Fatalf("planned leave answered %v", out)
+	}
+	sys.expect("POST", "/api/v1/staff/sw-1/leave", leave, 202, "") // a retry
+	eventually(t, "the planned leave recorded", func() bool {
+		return count(t, db, &models.Staff{}, "id = ? AND status = ? AND left_on = ?", "sw-1", "active", ahead.String()) == 1
+	})
+	// Another day while one is planned is refused: correct it once it has taken effect.
+	sys.expect("POST", "/api/v1/staff/sw-1/leave", map[string]any{"request_id": "leave-2", "on": ahead.AddDays(1).String(), "reason": "x"}, 409, "on")
+	got := sys.expect("GET", "/api/v1/staff/sw-1", nil, 200, "")
+	if got["left_on"] != ahead.String() || got["status"] != "active" {
+		t.Fatalf("staff record %v, want active with left_on %s", got, ahead)
+	}
+	// Until the day: access kept, lifecycles running, nothing closed or purged.
+	sw1 := sys.as("sw-1")
+	sw1.expect("GET", "/api/v1/staff/sw-1", nil, 200, "")
+	sys.expect("GET", "/api/v1/staff/sw-1/schedule", nil, 200, "")
+	for _, action := range []string{"staff.left", "supervision.closed", "retention.scheduled"} {
+		if n := count(t, db, &models.AuditEvent{}, "staff_id = ? AND action = ?", "sw-1", action); n != 0 {
+			t.Fatalf("%d %s events before the leaving day", n, action)
+		}
+	}
+	if n := count(t, db, &models.AuditEvent{}, "staff_id = ? AND action = ?", "sw-1", "staff.leaving"); n != 1 {
+		t.Fatalf("%d staff.leaving events, want 1", n)
+	}
+	// On the day the token is refused by the leaving day itself, even before
+	// the Leave workflow's timer has marked the person as left.
+	if err := db.Model(&models.Staff{}).Where("id = ?", "sw-1").Update("left_on", today.String()).Error; err != nil {
+		t.Fatal(err)
+	}
+	if out := sw1.expect("GET", "/api/v1/staff/sw-1", nil, 403, "authorization"); !containsText(out, "has left") {
+		t.Fatalf("refusal %v does not say sw-1 has left", out)
+	}
+}

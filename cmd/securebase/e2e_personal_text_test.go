@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -10,6 +11,8 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/securebase/securebase/activities"
+	"github.com/securebase/securebase/api"
+	"github.com/securebase/securebase/models"
 	"github.com/securebase/securebase/policy"
 )
 
@@ -84,6 +87,60 @@ func TestEndToEndPurgeLeavesNoPersonalText(t *testing.T) {
 	}
 	if at := where(t, db, "ZQXMARK"); len(at) > 0 {
 		t.Errorf("a marker survives the purge in %v", at)
+	}
+}
+
+// Issue 11, finding 5, for delegations and legal holds: their reasons were
+// copied into audit_events.reason (and a lift's detail). A delegation's
+// reasons now go with the supervisee's personal texts, and the purge takes
+// them from the delegation too; a legal hold is the organisation's record
+// and keeps its reasons, but the audit log holds none. (Bolton: the
+// Cumberland pack above provides no delegation.)
+//
+// On the old code: "hold reason HOLDMARK-placed is in [audit_events.reason
+// legal_holds.reason]: want in legal_holds, not in the audit log", and
+// "marker ZQXMARK-delegation-reason survives the purge in [audit_events.reason delegations.reason]".
+func TestEndToEndPurgeLeavesNoDelegationText(t *testing.T) {
+	sys, db := startOnPostgres(t)
+	today := policy.DateOf(time.Now())
+	east := sys.onboardManagers("bolton", "east", today.AddDays(-400), today.AddDays(-300))
+	east.onboard("sw-1", "social_worker", "tm-1", today.AddDays(-60))
+	tm, admin := sys.as("tm-1"), sys.asRole("adm-1", api.RoleAdmin)
+	markers := []string{"ZQXMARK-delegation-reason", "ZQXMARK-delegation-revoke-reason"}
+	d := tm.expect("POST", "/api/v1/delegations", map[string]any{"request_id": "dl1", "delegate_id": "hos-1", "supervisee_id": "sw-1",
+		"tasks": []string{"personal_supervision"}, "until": today.AddDays(20).String(), "reason": markers[0]}, 201, "")
+	tm.expect("POST", fmt.Sprintf("/api/v1/delegations/%.0f/revoke", d["id"]), map[string]any{"reason": markers[1]}, 200, "")
+	h := admin.expect("POST", "/api/v1/holds", map[string]any{"request_id": "h1", "staff_id": "sw-1", "reason": "HOLDMARK-placed"}, 201, "")
+	admin.expect("POST", fmt.Sprintf("/api/v1/holds/%.0f/lift", h["id"]), map[string]any{"reason": "HOLDMARK-lifted"}, 200, "")
+	for _, m := range []string{"HOLDMARK-placed", "HOLDMARK-lifted"} {
+		if at := where(t, db, m); slices.Contains(at, "audit_events.reason") || slices.Contains(at, "audit_events.detail") ||
+			!slices.Contains(at, "legal_holds.reason") && !slices.Contains(at, "legal_holds.lift_reason") {
+			t.Errorf("hold reason %s is in %v: want in legal_holds, not in the audit log", m, at)
+		}
+	}
+	for _, m := range markers {
+		if at := where(t, db, m); !slices.Contains(at, "personal_texts.text") || slices.Contains(at, "audit_events.reason") {
+			t.Errorf("delegation reason %s is in %v: want in personal_texts, not in the audit log", m, at)
+		}
+	}
+	sys.expect("POST", "/api/v1/staff/sw-1/leave", map[string]any{"request_id": "leave-1", "on": today.String(), "reason": "resigned"}, 200, "")
+	eventually(t, "sw-1 left", func() bool { return count(t, db, &models.Staff{}, "id = ? AND status = ?", "sw-1", "left") == 1 })
+
+	res, err := activities.Activities{DB: db}.PurgePersonalRecords(context.Background(), activities.PurgeInput{Event: activities.Event{
+		WorkflowID: "Retention:sw-1", RunID: "run-1", EventID: "purged", At: time.Now(), Actor: "system", Action: "retention.purged",
+		StaffID: "sw-1", Authority: "bolton", PackVersion: "2025.1", Reason: "the purge, called directly",
+	}})
+	if err != nil || !res.Applied {
+		t.Fatalf("purge: %+v, %v", res, err)
+	}
+	for _, m := range markers {
+		if at := where(t, db, m); len(at) > 0 {
+			t.Errorf("marker %s survives the purge in %v", m, at)
+		}
+	}
+	// The delegation itself stays: who had which power, until when.
+	if n := count(t, db, &models.Delegation{}, "supervisee_id = ? AND revoked_at IS NOT NULL", "sw-1"); n != 1 {
+		t.Errorf("%d revoked delegations about sw-1 after the purge, want 1", n)
 	}
 }
 
