@@ -104,7 +104,8 @@ func TestPurgePersonalRecords(t *testing.T) {
 			t.Fatal(err)
 		}
 		want := models.Purged{SupervisionRecords: 2, RecordVersions: 4, RecordSignatures: 4, RecordDisputes: 2, Sessions: 3, RecordIDs: []string{"emp-1.a1", "emp-1.p1"},
-			DueItems: 2, Notifications: 2} // onboarding()'s, which name emp-1 (issue 11 finding 5)
+			DueItems: 2, Notifications: 2, // onboarding()'s, which name emp-1 (issue 11 finding 5)
+			PersonalTexts: 2} // the hold's placing and lifting reasons, kept out of the audit rows (the hold itself keeps its reason)
 		if !res.Applied || !samePurged(res.Purged, want) {
 			t.Fatalf("purged %+v, want %+v", res, want)
 		}
