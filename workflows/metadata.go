@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"go.temporal.io/sdk/workflow"
 
@@ -91,7 +92,7 @@ func Describe(workflowType string, input any) (summary, details string) {
 	if in.PackVersion != "" {
 		d = append(d, "Policy pack version: "+in.PackVersion)
 	}
-	return summary, strings.Join(d, "\n")
+	return oneLine(summary), strings.Join(d, "\n")
 }
 
 // eventSummary is the one-line summary of a decision's write: what it
@@ -135,13 +136,17 @@ func first(s ...string) string {
 	return ""
 }
 
-// oneLine keeps a summary to one short line, as the UI shows it.
+// oneLine keeps a summary to one line within Temporal's 200 bytes.
 func oneLine(s string) string {
 	s = strings.Join(strings.Fields(s), " ")
-	if r := []rune(s); len(r) > 200 {
-		s = string(r[:199]) + "…"
+	if len(s) <= 200 {
+		return s
 	}
-	return s
+	cut := 197 // room for the ellipsis's three bytes
+	for !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
 }
 
 // awaitSummarised is workflow.AwaitWithTimeout with a summary on its timer:
