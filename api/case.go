@@ -124,11 +124,14 @@ func (s *Server) allocateCase(ctx context.Context, actor string, req AllocateReq
 	if pack.CaseSupervision != nil {
 		in.Rules = *pack.CaseSupervision
 	}
+	summary, details := workflows.Describe(workflows.CaseWorkflow, in)
 	_, err = s.Temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
 		ID: id, TaskQueue: workflows.TaskQueue,
 		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
 		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
 		TypedSearchAttributes:    workflows.SearchAttributes(holder.ID, req.Authority, req.Team, workflows.KindCase),
+		StaticSummary:            summary,
+		StaticDetails:            details,
 	}, workflows.CaseWorkflow, in)
 	var started *serviceerror.WorkflowExecutionAlreadyStarted
 	if err != nil && !errors.As(err, &started) {
@@ -290,11 +293,13 @@ func (s *Server) ensureCaseload(ctx context.Context, pack *policy.Pack, st *mode
 		in.ASYE = &a
 		in.ASYEStart, _ = policy.ParseDate(st.StartDate)
 	}
+	summary, details := workflows.Describe(workflows.CaseloadWorkflow, in)
 	_, err := s.Temporal.SignalWithStartWorkflow(ctx, workflows.ID(workflows.KindCaseload, st.ID), workflows.SignalCaseloadChange,
 		workflows.CaseloadChange{Op: op, CaseID: caseID, On: on},
 		client.StartWorkflowOptions{
 			TaskQueue: workflows.TaskQueue, WorkflowIDReusePolicy: enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
 			TypedSearchAttributes: workflows.SearchAttributes(st.ID, st.Authority, st.Team, workflows.KindCaseload),
+			StaticSummary:         summary, StaticDetails: details,
 		}, workflows.CaseloadWorkflow, in)
 	return err
 }

@@ -26,12 +26,15 @@ func (s *Server) runOnce(ctx context.Context, id, workflowType string, attrs tem
 // startOnce is runOnce without the wait, for a workflow that may run for
 // months (a leave dated ahead).
 func (s *Server) startOnce(ctx context.Context, id, workflowType string, attrs temporal.SearchAttributes, in any) (client.WorkflowRun, error) {
+	summary, details := workflows.Describe(workflowType, in)
 	run, err := s.Temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
 		ID:                       id,
 		TaskQueue:                workflows.TaskQueue,
 		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
 		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
 		TypedSearchAttributes:    attrs,
+		StaticSummary:            summary,
+		StaticDetails:            details,
 	}, workflowType, in)
 	var started *serviceerror.WorkflowExecutionAlreadyStarted
 	if errors.As(err, &started) {

@@ -100,6 +100,7 @@ func StartDelivery(ctx context.Context, c client.Client, d *activities.Delivery,
 		TaskQueue:                workflows.DeliveryTaskQueue,
 		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
 		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
+		StaticSummary:            "Notification delivery: sends the outbox's notices and reminders",
 	}, workflows.DeliveryWorkflow, workflows.DeliveryInput{Interval: interval})
 	if err != nil {
 		w.Stop()

@@ -38,6 +38,7 @@ func complianceSchedule(authority string) (client.ScheduleSpec, *client.Schedule
 		Args:      []any{workflows.ComplianceReportInput{Authority: authority}},
 		TaskQueue: workflows.TaskQueue,
 	}
+	action.StaticSummary, action.StaticDetails = workflows.Describe(workflows.ComplianceReportWorkflow, action.Args[0])
 	return spec, action
 }
 
@@ -82,7 +83,8 @@ func EnsureAuditAnchorSchedule(ctx context.Context, c client.Client) error {
 	}
 	action := &client.ScheduleWorkflowAction{
 		ID: AuditAnchorScheduleID, Workflow: workflows.AuditAnchorWorkflow, TaskQueue: workflows.TaskQueue,
-		Args: []any{workflows.AuditAnchorInput{}},
+		Args:          []any{workflows.AuditAnchorInput{}},
+		StaticSummary: "Audit trail anchor: hourly hash-chain heads of the decision trail",
 	}
 	sc := c.ScheduleClient()
 	_, err := sc.Create(ctx, client.ScheduleOptions{ID: AuditAnchorScheduleID, Spec: spec, Action: action, Overlap: enumspb.SCHEDULE_OVERLAP_POLICY_SKIP})

@@ -24,6 +24,7 @@ func AuditAnchor(ctx workflow.Context, _ AuditAnchorInput) (activities.AnchorAud
 		StartToCloseTimeout:    5 * time.Minute,
 		ScheduleToCloseTimeout: time.Hour,
 		RetryPolicy:            &temporal.RetryPolicy{InitialInterval: time.Second, BackoffCoefficient: 2, MaximumInterval: time.Minute},
+		Summary:                "anchor the audit trail: hash-chain heads as at now",
 	})
 	var res activities.AnchorAuditResult
 	err := workflow.ExecuteActivity(ctx, activities.AnchorAuditName, activities.AnchorAuditInput{At: workflow.Now(ctx)}).Get(ctx, &res)

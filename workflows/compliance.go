@@ -49,6 +49,7 @@ func ComplianceReport(ctx workflow.Context, in ComplianceReportInput) (Complianc
 		StartToCloseTimeout:    5 * time.Minute,
 		ScheduleToCloseTimeout: 24 * time.Hour,
 		RetryPolicy:            &temporal.RetryPolicy{InitialInterval: time.Second, BackoffCoefficient: 2, MaximumInterval: time.Minute},
+		Summary:                "store the compliance report of " + in.Authority + " for " + month + " as at " + asAt,
 	})
 	var res activities.ComplianceResult
 	err := workflow.ExecuteActivity(ctx, activities.StoreComplianceReportName, activities.ComplianceInput{

@@ -1,6 +1,7 @@
 package workflows
 
 import (
+	"strconv"
 	"time"
 
 	"go.temporal.io/sdk/temporal"
@@ -73,16 +74,16 @@ func Delivery(ctx workflow.Context, in DeliveryInput) error {
 	})
 	for poll := 0; poll < in.Polls; poll++ {
 		var rem activities.RemindersResult
-		if err := workflow.ExecuteActivity(bookkeeping, activities.RaiseRemindersName, activities.RemindersInput{Today: today(ctx).String()}).Get(ctx, &rem); err != nil {
+		if err := workflow.ExecuteActivity(summarised(bookkeeping, "raise reminders of duties due soon, as at "+today(ctx).String()), activities.RaiseRemindersName, activities.RemindersInput{Today: today(ctx).String()}).Get(ctx, &rem); err != nil {
 			log.Error("raising reminders failed", "error", err)
 		}
 		var batch activities.ListUndeliveredResult
-		if err := workflow.ExecuteActivity(bookkeeping, activities.ListUndeliveredName, activities.ListUndeliveredInput{Limit: in.Batch, MaxAttempts: in.MaxAttempts}).Get(ctx, &batch); err != nil {
+		if err := workflow.ExecuteActivity(summarised(bookkeeping, "list notifications not yet delivered"), activities.ListUndeliveredName, activities.ListUndeliveredInput{Limit: in.Batch, MaxAttempts: in.MaxAttempts}).Get(ctx, &batch); err != nil {
 			log.Error("listing the outbox failed", "error", err)
 		}
 		futures := make([]workflow.Future, len(batch.IDs))
 		for i, id := range batch.IDs {
-			futures[i] = workflow.ExecuteActivity(send, activities.DeliverNotificationName, activities.DeliverInput{NotificationID: id})
+			futures[i] = workflow.ExecuteActivity(summarised(send, "deliver notification "+strconv.FormatInt(id, 10)), activities.DeliverNotificationName, activities.DeliverInput{NotificationID: id})
 		}
 		failed := 0
 		for i, f := range futures {
@@ -98,7 +99,7 @@ func Delivery(ctx workflow.Context, in DeliveryInput) error {
 		}
 		// Drained, or failing: wait. A full batch delivered goes straight on.
 		if len(batch.IDs) < in.Batch || failed > 0 {
-			if err := workflow.Sleep(ctx, in.Interval); err != nil {
+			if err := sleepSummarised(ctx, in.Interval, "wait "+in.Interval.String()+" until the next poll of the outbox"); err != nil {
 				return err
 			}
 		}

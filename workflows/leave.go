@@ -41,11 +41,11 @@ func Leave(ctx workflow.Context, in LeaveInput) (LeaveResult, error) {
 			StaffID: in.Staff.ID, Authority: in.Staff.Authority, PackVersion: in.Staff.PackVersion, Staff: &planned,
 			Detail: map[string]any{"on": on.String(), "lifecycles": in.Lifecycles},
 		}
-		if err := workflow.ExecuteActivity(ctx, activities.RecordEventName, ev).Get(ctx, nil); err != nil {
+		if err := workflow.ExecuteActivity(recording(ctx, ev), activities.RecordEventName, ev).Get(ctx, nil); err != nil {
 			return LeaveResult{}, err
 		}
 		// The first instant of the leaving day, in London.
-		if err := workflow.Sleep(ctx, on.AddDays(-1).EndInstant().Sub(workflow.Now(ctx))); err != nil {
+		if err := sleepSummarised(ctx, on.AddDays(-1).EndInstant().Sub(workflow.Now(ctx)), "wait for the leaving day "+on.String()+" of "+in.Staff.ID); err != nil {
 			return LeaveResult{}, err
 		}
 		in.Staff.LeftOn = on.String()
@@ -56,7 +56,7 @@ func Leave(ctx workflow.Context, in LeaveInput) (LeaveResult, error) {
 		StaffID: in.Staff.ID, Authority: in.Staff.Authority, PackVersion: in.Staff.PackVersion, Staff: &in.Staff,
 		Detail: map[string]any{"on": in.Signal.On.String(), "lifecycles": in.Lifecycles},
 	}
-	if err := workflow.ExecuteActivity(ctx, activities.RecordEventName, ev).Get(ctx, nil); err != nil {
+	if err := workflow.ExecuteActivity(recording(ctx, ev), activities.RecordEventName, ev).Get(ctx, nil); err != nil {
 		return LeaveResult{}, err
 	}
 	var res LeaveResult

@@ -61,13 +61,18 @@ func (l *lifecycle) run(ctx workflow.Context, finished func() bool, next func() 
 		seen := l.changed
 		wake := func() bool { return l.changed != seen }
 		if at, ok := next(); ok {
+			deadline := l.deadlineSummary(at)
+			workflow.SetCurrentDetails(ctx, deadline)
 			if wait := at.Sub(workflow.Now(ctx)); wait > 0 {
-				if _, err := workflow.AwaitWithTimeout(ctx, wait, wake); err != nil {
+				if _, err := awaitSummarised(ctx, wait, deadline, wake); err != nil {
 					return false, err
 				}
 			}
-		} else if err := workflow.Await(ctx, func() bool { return wake() || continueAsNewSuggested(ctx) }); err != nil {
-			return false, err
+		} else {
+			workflow.SetCurrentDetails(ctx, fmt.Sprintf("No deadline pending for the %s of %s (%s)", l.label, first(l.name, l.staffID), l.staffID))
+			if err := workflow.Await(ctx, func() bool { return wake() || continueAsNewSuggested(ctx) }); err != nil {
+				return false, err
+			}
 		}
 		fire(ctx)
 		if continueAsNewSuggested(ctx) && !finished() {
@@ -264,7 +269,7 @@ func (l *lifecycle) record(ctx workflow.Context, eventID string, ev activities.E
 	}
 	var res activities.RecordResult
 	// Update handlers get their own context, so the options are set here.
-	if err := workflow.ExecuteActivity(withRecordOptions(ctx), activities.RecordEventName, ev).Get(ctx, &res); err != nil {
+	if err := workflow.ExecuteActivity(recording(withRecordOptions(ctx), ev), activities.RecordEventName, ev).Get(ctx, &res); err != nil {
 		workflow.GetLogger(ctx).Error("recording failed", "event", eventID, "error", err)
 		if awaitsWrites(ctx) {
 			l.keepTrying(ctx, ev, err)
@@ -312,11 +317,11 @@ func (l *lifecycle) keepTrying(ctx workflow.Context, ev activities.Event, err er
 		if permanent(err) && alerted {
 			return
 		}
-		if err := workflow.Sleep(ctx, writeRetryPause); err != nil {
+		if err := sleepSummarised(ctx, writeRetryPause, "wait an hour, then retry the outstanding write: "+eventSummary(ev)); err != nil {
 			return
 		}
 		if alerted {
-			err = workflow.ExecuteActivity(withRecordOptions(ctx), activities.RecordEventName, ev).Get(ctx, nil)
+			err = workflow.ExecuteActivity(recording(withRecordOptions(ctx), ev), activities.RecordEventName, ev).Get(ctx, nil)
 		}
 	}
 	if alerted {
@@ -356,7 +361,7 @@ func (l *lifecycle) alert(ctx workflow.Context, failed activities.Event, cause e
 		ev.Due = []activities.DueItemRecord{item}
 	}
 	l.stamp(ctx, id, &ev)
-	return workflow.ExecuteActivity(withAlertOptions(ctx), activities.RecordEventName, ev).Get(ctx, nil)
+	return workflow.ExecuteActivity(recording(withAlertOptions(ctx), ev), activities.RecordEventName, ev).Get(ctx, nil)
 }
 
 // updateHandler is one update a lifecycle answers, with its validator.

@@ -46,7 +46,7 @@ func Onboard(ctx workflow.Context, in OnboardInput) (OnboardResult, error) {
 	if in.Staff.SupervisorID != "" {
 		ev.Supervisor = &activities.SupervisorRecord{StaffID: in.Staff.ID, SupervisorID: in.Staff.SupervisorID, From: in.Staff.StartDate}
 	}
-	if err := workflow.ExecuteActivity(ctx, activities.RecordEventName, ev).Get(ctx, nil); err != nil {
+	if err := workflow.ExecuteActivity(recording(ctx, ev), activities.RecordEventName, ev).Get(ctx, nil); err != nil {
 		return OnboardResult{}, err
 	}
 	res := OnboardResult{StaffID: in.Staff.ID}

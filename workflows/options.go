@@ -5,6 +5,8 @@ import (
 
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
+
+	"github.com/securebase/securebase/activities"
 )
 
 // withRecordOptions sets how long a record write may keep retrying: through
@@ -20,6 +22,19 @@ func withRecordOptions(ctx workflow.Context) workflow.Context {
 			MaximumInterval:    time.Minute,
 		},
 	})
+}
+
+// summarised puts a summary on the activities started from ctx, for the
+// Temporal UI and `temporal workflow show` (see metadata.go).
+func summarised(ctx workflow.Context, summary string) workflow.Context {
+	o := workflow.GetActivityOptions(ctx)
+	o.Summary = oneLine(summary)
+	return workflow.WithActivityOptions(ctx, o)
+}
+
+// recording is ctx with the summary of ev's write on its activity.
+func recording(ctx workflow.Context, ev activities.Event) workflow.Context {
+	return summarised(ctx, eventSummary(ev))
 }
 
 // withAlertOptions is for the alert about a write that failed: it goes to

@@ -77,11 +77,14 @@ func (l *lifecycle) drain(ctx workflow.Context) {
 // waits until it has started. An ID already running or used is refused by
 // Temporal, so a replayed start never makes a second one.
 func startChild(ctx workflow.Context, id, workflowType string, sa Person, lifecycleKind string, input any) error {
+	summary, details := Describe(workflowType, input)
 	child := workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{
 		WorkflowID:            id,
 		ParentClosePolicy:     enumspb.PARENT_CLOSE_POLICY_ABANDON,
 		WorkflowIDReusePolicy: enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
 		TypedSearchAttributes: SearchAttributes(sa.StaffID, sa.Authority, sa.Team, lifecycleKind),
+		StaticSummary:         summary,
+		StaticDetails:         details,
 	})
 	return workflow.ExecuteChildWorkflow(child, workflowType, input).GetChildWorkflowExecution().Get(ctx, nil)
 }

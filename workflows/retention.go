@@ -276,7 +276,7 @@ func (w *retentionFlow) run(ctx workflow.Context) (RetentionState, error) {
 		due := w.st.PurgeOn.AddDays(-1).EndInstant()
 		if wait := due.Sub(workflow.Now(ctx)); wait > 0 {
 			seen := w.corrections
-			if _, err := workflow.AwaitWithTimeout(ctx, wait, func() bool { return w.corrections != seen || continueAsNewSuggested(ctx) }); err != nil {
+			if _, err := awaitSummarised(ctx, wait, "wait for the purge day "+w.st.PurgeOn.String()+" of "+w.in.StaffID+"'s personal supervision records ("+w.st.Rule+")", func() bool { return w.corrections != seen || continueAsNewSuggested(ctx) }); err != nil {
 				return w.st, err
 			}
 			if w.st.Status == RetentionWithdrawn {
@@ -291,7 +291,7 @@ func (w *retentionFlow) run(ctx workflow.Context) (RetentionState, error) {
 			continue
 		}
 		var holds activities.HoldsResult
-		err := workflow.ExecuteActivity(ctx, activities.ActiveHoldsName, activities.HoldsInput{StaffID: w.in.StaffID}).Get(ctx, &holds)
+		err := workflow.ExecuteActivity(summarised(ctx, "retention: are any legal holds active for "+w.in.StaffID+"?"), activities.ActiveHoldsName, activities.HoldsInput{StaffID: w.in.StaffID}).Get(ctx, &holds)
 		if err == nil && len(holds.Active) == 0 {
 			err = w.purge(ctx)
 			if err == nil {
@@ -308,7 +308,7 @@ func (w *retentionFlow) run(ctx workflow.Context) (RetentionState, error) {
 		}
 		// Wait for a lift (or the re-check, which also covers a lost signal).
 		seen := w.lifts
-		if _, err := workflow.AwaitWithTimeout(ctx, w.recheck(), func() bool { return w.lifts != seen || continueAsNewSuggested(ctx) }); err != nil {
+		if _, err := awaitSummarised(ctx, w.recheck(), "legal hold on "+w.in.StaffID+"'s records: wait for its lifting or the re-check", func() bool { return w.lifts != seen || continueAsNewSuggested(ctx) }); err != nil {
 			return w.st, err
 		}
 		if continueAsNewSuggested(ctx) {
@@ -347,7 +347,7 @@ func (w *retentionFlow) purge(ctx workflow.Context) error {
 		Detail: map[string]any{"left_on": w.in.LeftOn.String(), "purge_on": w.st.PurgeOn.String(), "period": w.st.Period},
 	}
 	var res activities.PurgeResult
-	if err := workflow.ExecuteActivity(ctx, activities.PurgePersonalRecordsName, activities.PurgeInput{Event: ev}).Get(ctx, &res); err != nil {
+	if err := workflow.ExecuteActivity(recording(ctx, ev), activities.PurgePersonalRecordsName, activities.PurgeInput{Event: ev}).Get(ctx, &res); err != nil {
 		return err
 	}
 	w.st.Status, w.st.Holds, w.st.Purged = RetentionPurged, nil, &res.Purged
