@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
@@ -186,27 +185,10 @@ func TestEndToEndInputLimits(t *testing.T) {
 // that is not JSON (a panic's empty 500): the body is then shown as text.
 func (c *caller) tolerantCall(method, path string, body any) (int, map[string]any) {
 	c.t.Helper()
-	var r io.Reader
-	if b, ok := body.(string); ok {
-		r = strings.NewReader(b)
-	} else if body != nil {
-		j, _ := json.Marshal(body)
-		r = bytes.NewReader(j)
-	}
-	req, _ := http.NewRequest(method, c.base+path, r)
-	req.Header.Set("Content-Type", "application/json")
-	if tok := c.bearer(); tok != "" {
-		req.Header.Set("Authorization", "Bearer "+tok)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		c.t.Fatalf("%s %s: %v", method, path, err)
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
+	code, raw := c.send(method, path, body)
 	var out map[string]any
 	if json.Unmarshal(raw, &out) != nil {
 		out = map[string]any{"not JSON": string(raw)}
 	}
-	return resp.StatusCode, out
+	return code, out
 }

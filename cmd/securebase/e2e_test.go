@@ -175,9 +175,9 @@ func (c *caller) bearer() string {
 	return tok
 }
 
-// call sends a request (body marshalled unless it is a string) and decodes
-// the JSON answer.
-func (c *caller) call(method, path string, body any) (int, map[string]any) {
+// send sends a request (body marshalled unless it is a string) and returns
+// the status and the raw answer.
+func (c *caller) send(method, path string, body any) (int, []byte) {
 	c.t.Helper()
 	var r io.Reader
 	switch b := body.(type) {
@@ -198,12 +198,19 @@ func (c *caller) call(method, path string, body any) (int, map[string]any) {
 		c.t.Fatalf("%s %s: %v", method, path, err)
 	}
 	defer resp.Body.Close()
-	var out map[string]any
 	raw, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, raw
+}
+
+// call is send, decoding the JSON answer.
+func (c *caller) call(method, path string, body any) (int, map[string]any) {
+	c.t.Helper()
+	code, raw := c.send(method, path, body)
+	var out map[string]any
 	if err := json.Unmarshal(raw, &out); err != nil {
-		c.t.Fatalf("%s %s: %d, not JSON: %s", method, path, resp.StatusCode, raw)
+		c.t.Fatalf("%s %s: %d, not JSON: %s", method, path, code, raw)
 	}
-	return resp.StatusCode, out
+	return code, out
 }
 
 // expect asserts a status and, for errors, the field the body names.
