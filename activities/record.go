@@ -67,22 +67,12 @@ func (a Activities) RecordEvent(ctx context.Context, ev Event) (RecordResult, er
 	return RecordResult{Applied: applied}, nil
 }
 
-// personalTextActions are the decisions whose reason is text a person wrote
-// about a member of staff (why they left, an absence, review and appraisal
-// notes, a pause, an extension): it may hold health or family details.
-var personalTextActions = map[string]bool{
-	"staff.left": true, "agreement.closed": true, "asye.closed": true, "caseload.closed": true,
-	"supervision.closed": true, "signoff.closed": true, "agreement.change_recorded": true,
-	"asye.review_held": true, "asye.paused": true, "asye.extended": true, "asye.passed": true, "asye.failed": true,
-	"caseload.analysis_recorded": true, "supervision.cancelled": true, "supervision.absence_recorded": true,
-	"supervision.observation_recorded": true, "supervision.appraisal_recorded": true, "supervision.extra_sessions": true,
-}
 
 // personalText reports whether an event's reason is kept out of the audit
 // log: personal text about a person, outside a child's case (whose file
 // keeps its own record under its own retention).
 func personalText(ev Event) bool {
-	return ev.Reason != "" && ev.StaffID != "" && ev.CaseID == "" && !strings.HasPrefix(ev.WorkflowID, "Case:") && personalTextActions[ev.Action]
+	return ev.Reason != "" && ev.StaffID != "" && ev.CaseID == "" && !strings.HasPrefix(ev.WorkflowID, "Case:") && models.PersonalTextActions[ev.Action]
 }
 
 // apply writes the event inside tx. It returns false when the audit row was

@@ -17,12 +17,12 @@ import (
 // HR, a delegate) gets this marker in its place.
 const PersonalMarker = "[personal information: visible to the supervisee, the supervisor and auditors]"
 
-// personalTrailActions are the audit actions whose reason is the parties'
-// own words: a dispute's view, review, observation and appraisal notes, and
-// the reason for an absence (often health).
-var personalTrailActions = []string{
-	"signoff.disputed", "asye.review_held", "supervision.observation_recorded",
-	"supervision.appraisal_recorded", "supervision.absence_recorded",
+// personalTrailAction reports whether an audit action's reason is the
+// parties' own words: every personal text (models.PersonalTextActions: why
+// they left, an absence, review, observation and appraisal notes, ...) and
+// a dispute's view.
+func personalTrailAction(action string) bool {
+	return models.PersonalTextActions[action] || action == "signoff.disputed"
 }
 
 // seesPersonal reports whether the caller may read the personal information
@@ -95,7 +95,7 @@ func (s *Server) redactTrail(c *gin.Context, t *TrailResponse) {
 	parties := map[string][]string{}
 	for i := range t.Entries {
 		e := &t.Entries[i]
-		if e.Reason == "" || !slices.Contains(personalTrailActions, e.Action) {
+		if e.Reason == "" || !personalTrailAction(e.Action) {
 			continue
 		}
 		ps, ok := parties[e.StaffID]
