@@ -67,7 +67,6 @@ func (a Activities) RecordEvent(ctx context.Context, ev Event) (RecordResult, er
 	return RecordResult{Applied: applied}, nil
 }
 
-
 // personalText reports whether an event's reason is kept out of the audit
 // log: personal text about a person, outside a child's case (whose file
 // keeps its own record under its own retention).
