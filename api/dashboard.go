@@ -26,7 +26,7 @@ import (
 // cookie and the CSRF header (api/auth.go). Every list a page shows is built
 // from the signed-in person: a page shows only what its reader may see.
 
-//go:embed web/templates/*.html
+//go:embed web/templates/*.html web/templates/parts/*.html
 var templateFS embed.FS
 
 //go:embed web/static
@@ -92,7 +92,8 @@ func parseTemplates() map[string]*template.Template {
 		if name == "layout" {
 			continue
 		}
-		out[name] = template.Must(template.New(name).Funcs(funcs).ParseFS(templateFS, "web/templates/layout.html", p))
+		// parts/ holds the sections several pages share (each a {{define}}).
+		out[name] = template.Must(template.New(name).Funcs(funcs).ParseFS(templateFS, "web/templates/layout.html", "web/templates/parts/*.html", p))
 	}
 	return out
 }
@@ -135,6 +136,7 @@ func (s *Server) dashboardRoutes(r *gin.Engine) {
 	r.GET("/dashboard/hr", s.page(RoleHR, "hr", s.hrPage))
 	r.GET("/dashboard/senior/items", s.page(RoleSeniorManager, "senior_items", s.seniorItemsPage))
 	r.GET("/dashboard/rules/:authority", s.page("", "rules", s.rulesPage)) // the policy is open to everyone signed in
+	r.GET("/dashboard/find", s.page("", "find", s.findPage))               // api/dashboard_cases.go: the roles with a find box
 }
 
 // render writes a page: security headers that keep scripts, styles and
@@ -218,7 +220,7 @@ func (s *Server) page(role, name string, build func(*gin.Context, Principal) (an
 }
 
 // subPageTitles title the pages that are not a role's own.
-var subPageTitles = map[string]string{"senior_items": "The duties behind a number", "rules": "The policy"}
+var subPageTitles = map[string]string{"senior_items": "The duties behind a number", "rules": "The policy", "find": "Find a person or a case"}
 
 // titled is a page's data that names its own title.
 type titled interface{ PageTitle() string }

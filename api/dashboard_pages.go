@@ -99,6 +99,7 @@ type supervisorData struct {
 	Personal            []models.Staff // supervisees with personal supervision (not the ASYE): book, cancel, absence
 	AbsenceKinds        []string
 	AwaitingSupervisees []models.SupervisionRecord
+	Work                caseWork // api/dashboard_cases.go: the case, caseload and delegation forms
 }
 
 // supervisorPage: my supervisees and my team's cases, what is due this week
@@ -219,6 +220,9 @@ func (s *Server) supervisorPage(c *gin.Context, p Principal) (any, error) {
 		return nil, err
 	}
 	d.AbsenceKinds = workflows.AbsenceKinds
+	if d.Work, err = s.caseWorkFor(ctx, me, d.Supervisees, d.Cases); err != nil {
+		return nil, err
+	}
 	for _, row := range d.Supervisees {
 		if !row.ASYE {
 			d.Personal = append(d.Personal, row.Staff)
@@ -644,6 +648,7 @@ type hrData struct {
 	Recent                []models.Staff
 	Names                 people
 	RequestID, RequestID2 string
+	Imports               []importKind // api/dashboard_cases.go
 }
 
 // hrPage: the forms HR uses (a new starter, a change of supervisor, a
@@ -651,7 +656,7 @@ type hrData struct {
 func (s *Server) hrPage(c *gin.Context, p Principal) (any, error) {
 	ctx := c.Request.Context()
 	d := hrData{Today: policy.DateOf(time.Now()).String(), Authorities: s.Packs.Authorities(), Roles: Roles,
-		RequestID: newRequestID(), RequestID2: newRequestID()}
+		RequestID: newRequestID(), RequestID2: newRequestID(), Imports: importKinds}
 	me, err := s.me(ctx, p)
 	if err != nil {
 		return nil, err

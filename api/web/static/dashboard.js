@@ -33,8 +33,8 @@
   function clearErrors(form) {
     form.querySelectorAll(".govuk-error-message.from-api").forEach(function (el) { el.remove(); });
     form.querySelectorAll(".govuk-form-group--error").forEach(function (el) { el.classList.remove("govuk-form-group--error"); });
-    form.querySelectorAll(".govuk-input--error, .govuk-textarea--error").forEach(function (el) {
-      el.classList.remove("govuk-input--error", "govuk-textarea--error");
+    form.querySelectorAll("[aria-invalid]").forEach(function (el) {
+      el.classList.remove("govuk-input--error", "govuk-textarea--error", "govuk-file-upload--error");
       el.removeAttribute("aria-invalid");
       var ids = (el.getAttribute("aria-describedby") || "").split(" ").filter(function (id) { return id && id.indexOf("-error") < 0; });
       if (ids.length) el.setAttribute("aria-describedby", ids.join(" ")); else el.removeAttribute("aria-describedby");
@@ -58,8 +58,11 @@
       msg.appendChild(hidden);
       msg.appendChild(document.createTextNode(atField(group, p.problem)));
       group.classList.add("govuk-form-group--error");
-      group.insertBefore(msg, input);
-      input.classList.add(input.tagName === "TEXTAREA" ? "govuk-textarea--error" : "govuk-input--error");
+      // Above the input, or above the whole list of checkboxes or radios.
+      var at = group.querySelector(".govuk-checkboxes, .govuk-radios") || input;
+      at.parentNode.insertBefore(msg, at);
+      if (input.type === "file") input.classList.add("govuk-file-upload--error");
+      else if (input.type !== "checkbox" && input.type !== "radio") input.classList.add(input.tagName === "TEXTAREA" ? "govuk-textarea--error" : "govuk-input--error");
       input.setAttribute("aria-invalid", "true");
       input.setAttribute("aria-describedby", ((input.getAttribute("aria-describedby") || "") + " " + msg.id).trim());
       if (!first) first = input;
@@ -82,9 +85,16 @@
     var form = ev.target.closest("form.act");
     if (!form) return;
     ev.preventDefault();
+    if (form.classList.contains("upload")) { upload(form, ev.submitter); return; }
     var body = {}, url = form.dataset.url;
     Array.prototype.forEach.call(form.elements, function (el) {
       if (!el.name) return;
+      if (el.type === "checkbox") { // a yes or no; or, with data-type="list", one of a list's values
+        if (el.dataset.type !== "list") { body[el.name] = el.checked; return; }
+        body[el.name] = body[el.name] || [];
+        if (el.checked) body[el.name].push(el.value);
+        return;
+      }
       if (el.dataset.in === "path") { // a part of the address ({staff}), not of the body
         url = url.replace("{" + el.name + "}", encodeURIComponent(el.value.trim()));
         return;
@@ -139,6 +149,97 @@
       enable(true);
     });
   });
+
+  // upload sends a form's file as the body (an import): to check it when
+  // the button's value is "false" (a dry run, nothing changes) or import it.
+  // The answer is the import's report: what it found, and each problem by
+  // row and column in a table.
+  function upload(form, button) {
+    var out = form.querySelector("output.result"), report = form.querySelector(".import-report");
+    var kind = form.querySelector('[name="kind"]:checked'), file = form.querySelector('input[type="file"]');
+    var buttons = form.querySelectorAll("button");
+    var enable = function (on) { buttons.forEach(function (b) { b.disabled = !on; }); };
+    var refused = function (why) {
+      out.textContent = "There is a problem: " + why;
+      out.classList.add("err");
+      form.dataset.state = "refused";
+    };
+    clearErrors(form);
+    report.textContent = "";
+    out.className = "result";
+    if (!file.files.length) {
+      showProblems(form, [{ field: file.name, problem: "choose the CSV file" }]);
+      refused("See the message above the field.");
+      return;
+    }
+    var apply = !!button && button.value === "true";
+    enable(false);
+    out.textContent = apply ? "Importing…" : "Checking…";
+    fetch(form.dataset.url.replace("{kind}", encodeURIComponent(kind ? kind.value : "")) + "?apply=" + apply, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "text/csv", "X-CSRF-Token": csrf() },
+      body: file.files[0]
+    }).then(function (resp) {
+      return resp.json().catch(function () { return {}; }).then(function (r) {
+        enable(true);
+        if (!resp.ok) {
+          var rest = showProblems(form, r.problems || []);
+          refused(rest.length ? rest.map(function (p) { return sentence(p.problem); }).join(". ") :
+            (r.problems && r.problems.length ? "See the message above the field." : sentence(r.error || resp.statusText)));
+          return;
+        }
+        var rows = function (n) { return n + (n === 1 ? " row" : " rows"); };
+        out.textContent = (apply ? "Imported " + rows(r.new) : "Checked " + rows(r.rows) + ": " + rows(r.new) + " would be imported") +
+          ", " + rows(r.unchanged) + " on record already, " + rows(r.failed) + " with a problem" + (apply && r.failed ? " (not imported)" : "") + ".";
+        out.classList.add(r.failed ? "err" : "ok");
+        form.dataset.state = apply ? "imported" : "checked";
+        if (r.problems && r.problems.length) report.appendChild(problemTable(r.problems));
+      });
+    }).catch(function (e) {
+      enable(true);
+      refused("Could not reach securebase: " + e.message);
+    });
+  }
+
+  // problemTable is an import's problems as a GOV.UK table, by row and column.
+  function problemTable(problems) {
+    var wrap = document.createElement("div");
+    wrap.className = "table-wrap";
+    wrap.tabIndex = 0;
+    wrap.setAttribute("role", "region");
+    wrap.setAttribute("aria-labelledby", "import-problems-caption");
+    var table = document.createElement("table");
+    table.className = "govuk-table import-problems";
+    var cap = table.createCaption();
+    cap.className = "govuk-table__caption govuk-table__caption--s";
+    cap.id = "import-problems-caption";
+    cap.textContent = "The problems, by row and column";
+    var head = table.createTHead(), hr = head.insertRow();
+    head.className = "govuk-table__head";
+    hr.className = "govuk-table__row";
+    ["Row", "Column", "Problem"].forEach(function (h) {
+      var th = document.createElement("th");
+      th.scope = "col";
+      th.className = "govuk-table__header";
+      th.textContent = h;
+      hr.appendChild(th);
+    });
+    var body = table.createTBody();
+    body.className = "govuk-table__body";
+    problems.forEach(function (p) {
+      var tr = body.insertRow();
+      tr.className = "govuk-table__row";
+      tr.dataset.row = String(p.row);
+      [String(p.row), p.column || "the whole row", sentence(p.problem) + (p.rule ? " (rule " + p.rule + ")" : "")].forEach(function (v) {
+        var td = tr.insertCell();
+        td.className = "govuk-table__cell";
+        td.textContent = v;
+      });
+    });
+    wrap.appendChild(table);
+    return wrap;
+  }
 
   // A page that loads with an error summary moves focus to it.
   document.addEventListener("DOMContentLoaded", function () {
