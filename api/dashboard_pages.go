@@ -99,6 +99,7 @@ type supervisorData struct {
 	Personal            []models.Staff // supervisees with personal supervision (not the ASYE): book, cancel, absence
 	AbsenceKinds        []string
 	AwaitingSupervisees []models.SupervisionRecord
+	supervisorForms     // extra sessions, cover, agreements, programmes (dashboard_supervisor.go)
 }
 
 // supervisorPage: my supervisees and my team's cases, what is due this week
@@ -219,6 +220,9 @@ func (s *Server) supervisorPage(c *gin.Context, p Principal) (any, error) {
 		return nil, err
 	}
 	d.AbsenceKinds = workflows.AbsenceKinds
+	if d.supervisorForms, err = s.supervisorForms(ctx, d.Supervisees, today); err != nil {
+		return nil, err
+	}
 	for _, row := range d.Supervisees {
 		if !row.ASYE {
 			d.Personal = append(d.Personal, row.Staff)
