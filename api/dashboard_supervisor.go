@@ -37,18 +37,20 @@ func (programmeCard) ReviewName(it models.DueItem) string {
 
 // supervisorForms is what those forms offer, read once per page.
 type supervisorForms struct {
-	Agreements   []agreementCard
-	Programmes   []programmeCard
-	ChangeEvents []string // an agreement's changes (a change of supervisor is HR's form)
-	ExtraReasons []string
-	Outcomes     []string
+	Agreements     []agreementCard
+	Programmes     []programmeCard
+	ChangeEvents   []string // an agreement's changes (a change of supervisor is HR's form)
+	ExtraReasons   []string
+	AppraisalKinds []string
+	Outcomes       []string
 }
 
 // supervisorForms reads the open agreement and programme duties of the
 // supervisees in one query: the page asks no lifecycle.
 func (s *Server) supervisorForms(ctx context.Context, rows []superviseeRow, today policy.Date) (supervisorForms, error) {
 	f := supervisorForms{
-		ChangeEvents: workflows.AgreementChangeEvents, ExtraReasons: workflows.ExtraReasons, Outcomes: workflows.Outcomes,
+		ChangeEvents: workflows.AgreementChangeEvents, ExtraReasons: workflows.ExtraReasons,
+		AppraisalKinds: workflows.AppraisalKinds, Outcomes: workflows.Outcomes,
 	}
 	if len(rows) == 0 {
 		return f, nil

@@ -26,7 +26,7 @@ func TestDashboardSupervisorForms(t *testing.T) {
 		supervisorForms: supervisorForms{
 			Agreements:   []agreementCard{{Staff: nq}, {Staff: sw, Open: []models.DueItem{signing}}},
 			Programmes:   []programmeCard{{Staff: nq, Programme: "ASYE", Reviews: []models.DueItem{review}, PauseReasons: []string{"sickness", "parental_leave"}}},
-			ChangeEvents: workflows.AgreementChangeEvents, ExtraReasons: workflows.ExtraReasons, Outcomes: workflows.Outcomes,
+			ChangeEvents: workflows.AgreementChangeEvents, ExtraReasons: workflows.ExtraReasons, AppraisalKinds: workflows.AppraisalKinds, Outcomes: workflows.Outcomes,
 		},
 	}
 	var buf bytes.Buffer
@@ -39,6 +39,7 @@ func TestDashboardSupervisorForms(t *testing.T) {
 		// personal supervision: extra sessions, cover, a return
 		`data-url="/api/v1/staff/sw-1/supervision/extra-sessions"`, `value="return_from_absence"`, "Return from absence",
 		`data-url="/api/v1/staff/sw-1/supervision/cover"`, `data-url="/api/v1/staff/sw-1/supervision/returns"`,
+		`data-url="/api/v1/staff/sw-1/supervision/observations"`, `data-url="/api/v1/staff/sw-1/supervision/appraisals"`, `<option value="mid_term">Mid term</option>`,
 		// the disputed record: amended by agreement, with its text to start from, and both views
 		`data-url="/api/v1/records/nq-1.s2/amendments"`, `value="web-4"`, "the &lt;b&gt;agreed&lt;/b&gt; text", "/both-views",
 		// agreements, for everyone supervised

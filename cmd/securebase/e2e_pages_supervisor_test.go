@@ -206,7 +206,8 @@ func (p *pages) visit(name string) {
 // The supervisor's everyday actions beyond the team table, from the page,
 // through the API and its access rules, on PostgreSQL and Temporal: a
 // disputed record amended by agreement; extra sessions, cover while away, a
-// return, a cancellation rebooked; a supervisee's agreement proposed,
+// return, a cancellation rebooked, an appraisal and an observation the pack
+// does not set (refused); a supervisee's agreement proposed,
 // signed and changed; an NQSW's review, pause, resumption, extension and
 // outcome. Each form shows the API's answer; each refuses one bad field
 // with the reason next to it; a lifecycle's refusal (a conflict) is said on
@@ -315,6 +316,17 @@ func TestE2EPagesSupervisor(t *testing.T) {
 		t.Fatalf("after the return the form says %q", s)
 	}
 	done("supervision.returned", "sw-1")
+	// Bolton's pack sets no appraisal and no practice observation: the API
+	// says so at the field, and nothing is recorded.
+	if msg := p.refusedAt(`form[data-url="/api/v1/staff/sw-1/supervision/appraisals"]`, "kind"); !strings.Contains(msg, "sets no appraisal") {
+		t.Fatalf("an appraisal the pack does not set says %q", msg)
+	}
+	if msg := p.refusedAt(`form[data-url="/api/v1/staff/sw-1/supervision/observations"]`, "held_on"); !strings.Contains(msg, "sets no practice observation") {
+		t.Fatalf("an observation the pack does not set says %q", msg)
+	}
+	if n := count(t, db, &models.AuditEvent{}, "action IN ? AND staff_id = ?", []string{"supervision.appraisal_recorded", "supervision.observation_recorded"}, "sw-1"); n != 0 {
+		t.Fatalf("a refused appraisal or observation wrote %d audit rows", n)
+	}
 
 	// Cancel and rebook: a booking cancelled with a new date is booked again.
 	booked, rebooked := workday(today.AddDays(7)), workday(today.AddDays(14))
