@@ -26,7 +26,7 @@ import (
 // cookie and the CSRF header (api/auth.go). Every list a page shows is built
 // from the signed-in person: a page shows only what its reader may see.
 
-//go:embed web/templates/*.html web/templates/parts/*.html
+//go:embed web/templates/*.html web/templates/*/*.html
 var templateFS embed.FS
 
 //go:embed web/static
@@ -92,8 +92,13 @@ func parseTemplates() map[string]*template.Template {
 		if name == "layout" {
 			continue
 		}
-		// parts/ holds the sections several pages share (each a {{define}}).
-		out[name] = template.Must(template.New(name).Funcs(funcs).ParseFS(templateFS, "web/templates/layout.html", "web/templates/parts/*.html", p))
+		// parts/ holds the sections several pages share (each a {{define}});
+		// a page's own partials live in the folder of its name (web/templates/supervisor/).
+		t := template.Must(template.New(name).Funcs(funcs).ParseFS(templateFS, "web/templates/layout.html", "web/templates/parts/*.html", p))
+		if parts, _ := fs.Glob(templateFS, "web/templates/"+name+"/*.html"); len(parts) > 0 {
+			t = template.Must(t.ParseFS(templateFS, parts...))
+		}
+		out[name] = t
 	}
 	return out
 }

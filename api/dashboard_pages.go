@@ -100,6 +100,7 @@ type supervisorData struct {
 	AbsenceKinds        []string
 	AwaitingSupervisees []models.SupervisionRecord
 	Work                caseWork // api/dashboard_cases.go: the case, caseload and delegation forms
+	supervisorForms              // extra sessions, cover, agreements, programmes (dashboard_supervisor.go)
 }
 
 // supervisorPage: my supervisees and my team's cases, what is due this week
@@ -221,6 +222,9 @@ func (s *Server) supervisorPage(c *gin.Context, p Principal) (any, error) {
 	}
 	d.AbsenceKinds = workflows.AbsenceKinds
 	if d.Work, err = s.caseWorkFor(ctx, me, d.Supervisees, d.Cases); err != nil {
+		return nil, err
+	}
+	if d.supervisorForms, err = s.supervisorForms(ctx, d.Supervisees, today); err != nil {
 		return nil, err
 	}
 	for _, row := range d.Supervisees {

@@ -16,7 +16,9 @@
   var statusWords = {
     draft: "waiting for the supervisor", awaiting_supervisee: "waiting for the supervisee to sign",
     disputed: "disputed by the supervisee", signed: "signed by both", finalised: "finalised",
-    closed: "closed", booked: "booked", cancelled: "cancelled"
+    closed: "closed", booked: "booked", cancelled: "cancelled",
+    open: "waiting for both signatures", agreed: "agreed by both", active: "running", paused: "paused",
+    passed: "passed", failed: "failed"
   };
   function longDate(s) {
     var d = new Date(s + "T12:00:00Z");
@@ -33,8 +35,8 @@
   function clearErrors(form) {
     form.querySelectorAll(".govuk-error-message.from-api").forEach(function (el) { el.remove(); });
     form.querySelectorAll(".govuk-form-group--error").forEach(function (el) { el.classList.remove("govuk-form-group--error"); });
-    form.querySelectorAll("[aria-invalid]").forEach(function (el) {
-      el.classList.remove("govuk-input--error", "govuk-textarea--error", "govuk-file-upload--error");
+    form.querySelectorAll(".govuk-input--error, .govuk-textarea--error, .govuk-select--error, .govuk-file-upload--error, [aria-invalid], fieldset[aria-describedby]").forEach(function (el) {
+      el.classList.remove("govuk-input--error", "govuk-textarea--error", "govuk-select--error", "govuk-file-upload--error");
       el.removeAttribute("aria-invalid");
       var ids = (el.getAttribute("aria-describedby") || "").split(" ").filter(function (id) { return id && id.indexOf("-error") < 0; });
       if (ids.length) el.setAttribute("aria-describedby", ids.join(" ")); else el.removeAttribute("aria-describedby");
@@ -62,9 +64,10 @@
       var at = group.querySelector(".govuk-checkboxes, .govuk-radios") || input;
       at.parentNode.insertBefore(msg, at);
       if (input.type === "file") input.classList.add("govuk-file-upload--error");
-      else if (input.type !== "checkbox" && input.type !== "radio") input.classList.add(input.tagName === "TEXTAREA" ? "govuk-textarea--error" : "govuk-input--error");
+      else if (input.type !== "checkbox" && input.type !== "radio") input.classList.add(input.tagName === "TEXTAREA" ? "govuk-textarea--error" : input.tagName === "SELECT" ? "govuk-select--error" : "govuk-input--error");
       input.setAttribute("aria-invalid", "true");
-      input.setAttribute("aria-describedby", ((input.getAttribute("aria-describedby") || "") + " " + msg.id).trim());
+      var described = input.type === "radio" ? input.closest("fieldset") || input : input;
+      described.setAttribute("aria-describedby", ((described.getAttribute("aria-describedby") || "") + " " + msg.id).trim());
       if (!first) first = input;
     });
     if (first) first.focus();
@@ -74,7 +77,7 @@
   // atField says a problem in words that stand alone: the API's "is
   // required" next to the field labelled "Full name" is "Full name is required".
   function atField(group, problem) {
-    var label = group.querySelector("label");
+    var label = group.querySelector("legend, label"); // a set of radios is named by its legend
     if (label && /^(is|are|must|cannot|has|does) /.test(problem)) return label.textContent.trim() + " " + problem;
     return sentence(problem);
   }
@@ -95,6 +98,7 @@
         if (el.checked) body[el.name].push(el.value);
         return;
       }
+      if (el.type === "radio" && !el.checked) return; // a set of radios sends the one chosen
       if (el.dataset.in === "path") { // a part of the address ({staff}), not of the body
         url = url.replace("{" + el.name + "}", encodeURIComponent(el.value.trim()));
         return;
