@@ -1,9 +1,11 @@
 package main
 
 import (
+	"os"
 	"os/exec"
 	"strings"
 	"testing"
+	"time"
 )
 
 // The production binary links no test code: the simulator, which runs
@@ -18,5 +20,16 @@ func TestBinaryDoesNotLinkTestSuite(t *testing.T) {
 		if pkg == "go.temporal.io/sdk/testsuite" || pkg == "go.temporal.io/sdk/internal/testsuite" || pkg == "github.com/securebase/securebase/simulate" {
 			t.Errorf("cmd/securebase links %s", pkg)
 		}
+	}
+}
+
+// bench production's CPU figures read /proc/PID/stat: this process's own
+// CPU time is found and grows with work.
+func TestProcCPUReadsUserAndSystemTime(t *testing.T) {
+	before := procCPU(os.Getpid())
+	for t0 := time.Now(); time.Since(t0) < 300*time.Millisecond; {
+	}
+	if after := procCPU(os.Getpid()); after <= before {
+		t.Errorf("CPU time went from %v to %v over 300 ms of work", before, after)
 	}
 }
