@@ -2,7 +2,7 @@
 export CGO_ENABLED := 0
 export GOTOOLCHAIN := local
 
-.PHONY: dev test build replay-histories bench
+.PHONY: dev test build replay-histories bench year bench-production
 
 # Everything in one process on embedded defaults: http://127.0.0.1:8080. It
 # runs the binary `make build` makes, which the README's commands use too.
@@ -24,3 +24,15 @@ build:
 replay-histories:
 	@test -n "$(RELEASE)" || { echo "RELEASE=NAME is needed (for example the date)"; exit 2; }
 	go test ./worker -run 'TestRecord' -record-histories -history-release=$(RELEASE) -count=1
+
+# The simulated year (README "A simulated year") is its own binary: it runs
+# the lifecycles in the SDK's test environment, which bin/securebase never links.
+year:
+	go build -o bin/securebase-year ./cmd/securebase-year
+
+# The production shape as processes on this machine (README "Production
+# shape"): needs a PostgreSQL where the bench may create throwaway databases.
+BENCH_POSTGRES ?= $(SECUREBASE_BENCH_POSTGRES)
+bench-production: build
+	@test -n "$(BENCH_POSTGRES)" || { echo "BENCH_POSTGRES=postgres://user@host:port/postgres?sslmode=disable is needed"; exit 2; }
+	bin/securebase bench production --postgres '$(BENCH_POSTGRES)' --n $(or $(N),200) --concurrency $(or $(CONCURRENCY),8)

@@ -134,7 +134,7 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 	}
 
 	stopping := new(atomic.Bool)
-	opts, err := serverOptions(addr, sqlCfg, newServerLogger(logger, stopping))
+	opts, err := serverOptions(addr, sqlitePersistence(sqlCfg), newServerLogger(logger, stopping))
 	if err != nil {
 		return nil, err
 	}
@@ -167,8 +167,10 @@ func (s *Server) Stop() error {
 	s.stopOnce.Do(func() {
 		s.stopping.Store(true)
 		s.stopErr = s.srv.Stop()
-		checkpoint(s.dbPath, s.logger)
-		unlockDir(s.lock)
+		if s.dbPath != "" { // sqlite
+			checkpoint(s.dbPath, s.logger)
+			unlockDir(s.lock)
+		}
 	})
 	return s.stopErr
 }
@@ -205,7 +207,18 @@ func sqlConfig(dbPath string) *config.SQL {
 	}
 }
 
-func serverOptions(addr string, sqlCfg *config.SQL, logger log.Logger) ([]temporal.ServerOption, error) {
+// sqlitePersistence is one sqlite database for both stores and one history
+// shard: a dev box.
+func sqlitePersistence(sqlCfg *config.SQL) config.Persistence {
+	return config.Persistence{
+		DefaultStore:     "sqlite",
+		VisibilityStore:  "sqlite",
+		NumHistoryShards: 1,
+		DataStores:       map[string]config.DataStore{"sqlite": {SQL: sqlCfg}},
+	}
+}
+
+func serverOptions(addr string, persistence config.Persistence, logger log.Logger) ([]temporal.ServerOption, error) {
 	ports := map[primitives.ServiceName]int{primitives.FrontendService: portOf(addr)}
 	for _, svc := range []primitives.ServiceName{primitives.HistoryService, primitives.MatchingService, primitives.WorkerService} {
 		p, err := FreePort()
@@ -218,10 +231,7 @@ func serverOptions(addr string, sqlCfg *config.SQL, logger log.Logger) ([]tempor
 	conf := &config.Config{}
 	conf.Global.Membership.MaxJoinDuration = 30 * time.Second
 	conf.Global.Membership.BroadcastAddress = host
-	conf.Persistence.DefaultStore = "sqlite"
-	conf.Persistence.VisibilityStore = "sqlite"
-	conf.Persistence.NumHistoryShards = 1
-	conf.Persistence.DataStores = map[string]config.DataStore{"sqlite": {SQL: sqlCfg}}
+	conf.Persistence = persistence
 	conf.ClusterMetadata = &cluster.Config{
 		EnableGlobalNamespace:    false,
 		FailoverVersionIncrement: 10,

@@ -67,7 +67,7 @@ func newBenchCmd() *cobra.Command {
 	cmd.Flags().StringVar(&dataDir, "data-dir", "", "where the embedded server keeps its files (default: a temporary directory)")
 	cmd.AddCommand(newBenchFootprintCmd()) // footprint.go
 	cmd.AddCommand(newBenchDatasetCmd(), newBenchReadsCmd())
-	cmd.AddCommand(newBenchYearCmd())
+	cmd.AddCommand(newBenchProductionCmd(), newBenchRawWorkerCmd()) // bench_production.go
 	return cmd
 }
 

@@ -30,7 +30,7 @@ func newRootCmd() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(newDevCmd(), newAPICmd(), newWorkerCmd(), newMigrateCmd(), newPolicyCmd(), newCalendarCmd(), newBenchCmd(), newAuditCmd(), newTokenCmd())
+	root.AddCommand(newDevCmd(), newAPICmd(), newWorkerCmd(), newMigrateCmd(), newPolicyCmd(), newCalendarCmd(), newBenchCmd(), newAuditCmd(), newTokenCmd(), newTemporalServerCmd())
 	root.AddCommand(newImportCmd()) // import.go
 	// A council's own packs (policy.LoadWith), checked before any command runs.
 	root.PersistentFlags().StringVar(&packsDir, "packs", os.Getenv("SECUREBASE_PACKS"), "a directory of pack files that add to or replace the built-in ones (SECUREBASE_PACKS)")

@@ -1,10 +1,19 @@
+// Command securebase-year runs a simulated year of every lifecycle (package
+// simulate) and checks the product's compliance against the simulator's own
+// count. It is its own binary because the simulator runs the lifecycles in
+// the SDK's time-skipping test environment, which the production binary
+// (cmd/securebase) must not link.
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
+	"os"
+	"os/signal"
 	"path/filepath"
 	"runtime"
+	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -14,16 +23,26 @@ import (
 	"github.com/securebase/securebase/simulate"
 )
 
-// newBenchYearCmd is `securebase bench year`: a simulated year per
-// authority (package simulate), with the figures and whether the product's
-// compliance matched the simulator's own count.
-func newBenchYearCmd() *cobra.Command {
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := newYearCmd().ExecuteContext(ctx); err != nil {
+		fmt.Fprintln(os.Stderr, "securebase-year:", err)
+		os.Exit(1)
+	}
+}
+
+// newYearCmd is a simulated year per authority, with the figures and
+// whether the product's compliance matched the simulator's own count.
+func newYearCmd() *cobra.Command {
 	var o simulate.Options
 	var dataDir string
 	cmd := &cobra.Command{
-		Use:   "year",
-		Short: "Run a simulated year of staff and cases under each authority's pack and check the compliance report against an independent count",
-		Long: "year runs every lifecycle (ASYE, personal supervision, case) of N staff and M cases per authority through a whole " +
+		Use:           "securebase-year",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		Short:         "Run a simulated year of staff and cases under each authority's pack and check the compliance report against an independent count",
+		Long: "securebase-year runs every lifecycle (ASYE, personal supervision, case) of N staff and M cases per authority through a whole " +
 			"year in Temporal's time-skipping test environment, with the real activities writing a fresh SQLite database. " +
 			"A seeded simulator holds sessions on time, late or not at all, cancels and rebooks, and lets staff leave, " +
 			"keeping its own count; each month's compliance (the stored monthly report, and recomputed as at the end) is " +
@@ -126,4 +145,18 @@ func printYear(out io.Writer, r *simulate.Result) {
 		verdict = "DIFFERS"
 	}
 	fmt.Fprintf(out, "\n%s\n", verdict)
+}
+
+// orTempDir fills an empty *dir with a new temporary directory, which the
+// returned cleanup removes; a directory the user named is kept.
+func orTempDir(dir *string, prefix string) (func(), error) {
+	if *dir != "" {
+		return func() {}, nil
+	}
+	d, err := os.MkdirTemp("", prefix)
+	if err != nil {
+		return nil, err
+	}
+	*dir = d
+	return func() { os.RemoveAll(d) }, nil
 }
