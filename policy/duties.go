@@ -17,6 +17,8 @@ import (
 type TeamDuties struct {
 	Duties     []TeamDuty `json:"duties" yaml:"duties"`
 	Escalation Escalation `json:"escalation" yaml:"escalation"`
+	// NonWorkingDay moves a team duty's due day off a day nobody works.
+	NonWorkingDay *NonWorkingDay `json:"non_working_day,omitempty" yaml:"non_working_day,omitempty"`
 }
 
 // TeamDuty is a duty held for a whole team every period: in every team of
@@ -96,6 +98,7 @@ func (c *checker) teamDuties() {
 		if len(td.Duties) == 0 {
 			c.fail(pathOf("team_duties", "duties"), td.Escalation.Rule, "is missing: list the duties or leave the block out")
 		}
+		c.nonWorkingDay(pathOf("team_duties", "non_working_day"), td.NonWorkingDay, false)
 		c.teamDutyList(td.Duties)
 	}
 	c.concerns()

@@ -158,6 +158,9 @@ func (p *Pack) EngineRules() map[string][]string {
 	if td := p.TeamDuties; td != nil {
 		// The team duty lifecycle (workflows/team_duty.go).
 		use("team_duties.escalation", td.Escalation.Rule)
+		if td.NonWorkingDay != nil {
+			use("team_duties.non_working_day", td.NonWorkingDay.Rule)
+		}
 		for _, d := range td.Duties {
 			use("team_duties.duties", d.Rule)
 			if d.RecordWithin != nil {
