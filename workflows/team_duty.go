@@ -318,3 +318,15 @@ func (w *teamDuty) schedule() TeamDutySchedule {
 	}
 	return s
 }
+
+// NewTeamDutyInput is the start of a team's duty under a pack.
+func NewTeamDutyInput(pack *policy.Pack, team string, duty policy.TeamDuty, managerID string, start policy.Date, actor string) TeamDutyInput {
+	in := TeamDutyInput{
+		Authority: pack.Authority, Team: team, Duty: duty, ManagerID: managerID, Start: start,
+		Pack: pack.Ref(), ClosureDays: pack.ClosureDays, Actor: actor,
+	}
+	if td := pack.TeamDuties; td != nil {
+		in.Escalation, in.NonWorkingDay = td.Escalation, td.NonWorkingDay
+	}
+	return in
+}
