@@ -10,8 +10,8 @@ import (
 // team each month, a weekly team brief, a quarterly review of the team's
 // average caseload, bi-monthly case file audits), and the route a
 // supervisee takes to raise a concern about their own supervision. The team
-// duty lifecycle is workflows/team_duty.go (API api/duties.go); a concern is
-// workflows/concern.go (API api/concerns.go).
+// duty lifecycle is workflows/team_duty.go (API api/team_duty.go); a concern is
+// workflows/concern.go (API api/concern.go).
 
 // TeamDuties are the duties teams owe, and how an overdue one escalates.
 type TeamDuties struct {

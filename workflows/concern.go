@@ -1,7 +1,7 @@
 package workflows
 
 // A supervisee's concern about their own supervision, routed as the pack
-// says (policy.Concerns). Its API is api/concerns.go, its tests
+// says (policy.Concerns). Its API is api/concern.go, its tests
 // concern_test.go.
 
 import (

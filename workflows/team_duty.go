@@ -230,7 +230,9 @@ func (w *teamDuty) fireOne(ctx workflow.Context, d *DueState, key, kind, what st
 }
 
 func (w *teamDuty) validateHeld(ctx workflow.Context, in TeamDutyHeld) error {
-	if err := checkRequest(ctx, w.st.Requests, in.RequestID, "held_on", in.HeldOn, w.in.Start); err != nil {
+	// A meeting before the lifecycle started counts: a team's duty starts
+	// with its first member or its first record, not its first meeting.
+	if err := checkRequest(ctx, w.st.Requests, in.RequestID, "held_on", in.HeldOn, policy.Date{}); err != nil {
 		return err
 	}
 	if !w.st.LastHeld.IsZero() && !in.HeldOn.After(w.st.LastHeld) {
