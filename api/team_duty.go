@@ -60,6 +60,12 @@ func (s *Server) teamPack(c *gin.Context) (*policy.Pack, string, error) {
 		return nil, "", err
 	}
 	if authority == "" {
+		// A caller on the staff record means their own authority's team.
+		if me, err := models.GetStaff(c.Request.Context(), s.DB, principal(c).ID); err == nil {
+			authority = me.Authority
+		}
+	}
+	if authority == "" {
 		return nil, "", badRequest("authority", "is required: a team's name is unique only within its authority")
 	}
 	pack, err := s.Packs.Pack(authority, policy.DateOf(time.Now()))
