@@ -148,6 +148,12 @@ var accessRules = map[string][]grant{
 	"POST /api/v1/staff/:id/retention":  {hr, admin}, // correct or withdraw a leave within the grace
 	"GET /api/v1/teams/:team/due":       teamReads,
 	"GET /api/v1/teams/:team/overdue":   teamReads,
+	// A team's duties (team_duty.go): held by its manager, or recorded by an admin.
+	"GET /api/v1/teams/:team/duties":                teamReads,
+	"POST /api/v1/teams/:team/duties/:duty/held":    {admin, supervisor(ofTeam(func(c *gin.Context) string { return c.Param("team") }))},
+	"POST /api/v1/teams/:team/duties/:duty/records": {admin, supervisor(ofTeam(func(c *gin.Context) string { return c.Param("team") }))},
+	// A supervisee's concern about their own supervision (concern.go): theirs alone.
+	"POST /api/v1/staff/:id/concerns": {supervisee(selfStaff)},
 
 	"GET /api/v1/staff/:id/agreement":             staffReads,
 	"POST /api/v1/staff/:id/agreement/terms":      supervisorOnly,

@@ -311,6 +311,8 @@ type superviseeData struct {
 	Lifecycles []lifecycleView
 	ToSign     []recordCard
 	Other      []models.SupervisionRecord // my records in progress, not mine to act on now
+	// ConcernID makes the concern form's request safe to retry (concern.go).
+	ConcernID string
 }
 
 // superviseePage: my schedule, and my records to check and sign or dispute.
@@ -321,7 +323,7 @@ func (s *Server) superviseePage(c *gin.Context, p Principal) (any, error) {
 	if err != nil || me == nil {
 		return d, err
 	}
-	d.Me = me
+	d.Me, d.ConcernID = me, newRequestID()
 	sched, err := s.schedule(ctx, me)
 	if err != nil {
 		return nil, err

@@ -78,7 +78,7 @@ func TestDashboardTemplatesRender(t *testing.T) {
 			}},
 			ToSign: []recordCard{{SupervisionRecord: rec, Text: "text", RequestID: "a", RequestID2: "b"}},
 			Other:  []models.SupervisionRecord{disputed},
-		}, []string{"Weekly ASYE supervision — due Monday 7 December 2026", "/disputes", "the last on Monday 30 November 2026", "supervision weekly", "Disputed by the supervisee"}},
+		}, []string{"Weekly ASYE supervision — due Monday 7 December 2026", "/disputes", "the last on Monday 30 November 2026", "supervision weekly", "Disputed by the supervisee", `data-url="/api/v1/staff/tm-1/concerns"`, `name="about"`}},
 		{"senior", seniorData{}, []string{"No compliance data yet", "No open escalation"}},
 		{"senior", seniorData{
 			Charts:      []complianceChart{ch, emptyChart},

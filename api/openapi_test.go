@@ -18,6 +18,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/securebase/securebase/models"
+	"github.com/securebase/securebase/workflows"
 )
 
 // The OpenAPI description (openapi.json, served at GET /api/v1/openapi.json)
@@ -80,6 +81,10 @@ var docRoutes = []docRoute{
 	{method: "GET", path: "/api/v1/teams/:team/due", tag: "lists", summary: "A team's items due within the window, and everything overdue",
 		query: []docParam{{"within", "how far ahead, like 14d (default) or 2w (up to 999)", false}, authorityQuery}},
 	{method: "GET", path: "/api/v1/teams/:team/overdue", tag: "lists", summary: "A team's overdue items", query: []docParam{authorityQuery}},
+	{method: "GET", resp: TeamDutiesResponse{}, path: "/api/v1/teams/:team/duties", tag: "team duties", summary: "The duties a team owes (group supervision, team brief, caseload review, case file audit) and where each stands", query: []docParam{authorityQuery}},
+	{method: "POST", path: "/api/v1/teams/:team/duties/:duty/held", tag: "team duties", summary: "Record a team duty held", body: TeamDutyHeldRequest{}, query: []docParam{authorityQuery}},
+	{method: "POST", path: "/api/v1/teams/:team/duties/:duty/records", tag: "team duties", summary: "Record the record of a team meeting made", body: TeamDutyRecordRequest{}, query: []docParam{authorityQuery}},
+	{method: "POST", resp: workflows.ConcernResult{}, path: "/api/v1/staff/:id/concerns", tag: "supervision", summary: "Raise a concern about one's own supervision, routed as the pack says", body: ConcernRequest{}, created: true},
 
 	{method: "GET", path: "/api/v1/staff/:id/agreement", tag: "agreement", summary: "The supervision agreement"},
 	{method: "POST", path: "/api/v1/staff/:id/agreement/terms", tag: "agreement", summary: "Propose the agreement's terms", body: AgreementTermsRequest{}},

@@ -216,6 +216,9 @@ func (s *Server) onboardStaff(ctx context.Context, actor string, req StaffReques
 		if err := s.Temporal.GetWorkflow(ctx, workflows.ID(workflows.KindOnboard, req.ID), "").Get(ctx, nil); err != nil && !errors.As(err, &nf) {
 			return 0, nil, err
 		}
+		if err := s.ensureTeamDutiesOf(ctx, existing, actor); err != nil {
+			return 0, nil, err
+		}
 		return http.StatusOK, staffResponse(existing), nil
 	case !errors.Is(err, models.ErrNotFound):
 		return 0, nil, err
@@ -278,6 +281,10 @@ func (s *Server) onboardStaff(ctx context.Context, actor string, req StaffReques
 	}
 	if p := differs(st, req); p != nil {
 		return 0, nil, fail(http.StatusConflict, fmt.Sprintf("staff %s exists with a different %s", req.ID, p.Field), *p)
+	}
+	// The first member of a team starts the duties the team owes (team_duty.go).
+	if err := s.ensureTeamDutiesOf(ctx, st, actor); err != nil {
+		return 0, nil, err
 	}
 	return http.StatusCreated, staffResponse(st), nil
 }

@@ -67,6 +67,8 @@ var ComplianceDuties = []ComplianceDuty{
 	{"case_supervision", []string{"case_allocation_supervision", "case_supervision", "case_transfer_supervision"}},
 	{"record_signoff", []string{"record_signoff"}},
 	{"rebooking", []string{"supervision_rebooking"}},
+	// A team's duties (workflows/team_duty.go): the kinds are policy.TeamDutyKinds, and a record's "<duty>_record".
+	{"team_duties", []string{"group_supervision", "group_supervision_record", "team_brief", "team_caseload_review", "case_file_audit"}},
 }
 
 func dutyOf(kind string) string {

@@ -87,4 +87,5 @@ var PersonalTextActions = map[string]bool{
 	"asye.review_held": true, "asye.paused": true, "asye.extended": true, "asye.passed": true, "asye.failed": true,
 	"caseload.analysis_recorded": true, "supervision.cancelled": true, "supervision.absence_recorded": true,
 	"supervision.observation_recorded": true, "supervision.appraisal_recorded": true, "supervision.extra_sessions": true,
+	"concern.raised": true, // the supervisee's concern about their supervision (workflows/concern.go)
 }

@@ -39,7 +39,7 @@ func TestDelegationBlock(t *testing.T) {
 		{"unknown task", "delegation: {rule: B-CONF-1, tasks: [paperwork]}", `"paperwork" is not a delegable task`},
 		{"no tasks", "delegation: {rule: B-CONF-1, tasks: []}", "tasks: is missing"},
 		{"unknown rule", "delegation: {rule: B-CONF-9, tasks: [case_supervision]}", `"B-CONF-9" is not a rule of this pack`},
-		{"rule not enforced", "delegation: {rule: B-QA-1, tasks: [case_supervision]}", `the delegation block uses it, so the engine enforces it`},
+		{"rule not enforced", "delegation: {rule: B-CL-2, tasks: [case_supervision]}", `the delegation block uses it, so the engine enforces it`},
 		{"open-ended", "delegation: {rule: B-CONF-1, tasks: [case_supervision]}", "longest: is missing"},
 		{"no length", "delegation: {rule: B-CONF-1, tasks: [case_supervision], longest: {period: 0d, rule: B-CONF-3}}", "longest.period"},
 	} {

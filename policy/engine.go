@@ -9,9 +9,8 @@ import (
 // What the engine reads of a pack: the rules cited by the typed blocks the
 // lifecycles, the API and the worker act on. A rule the engine reads is
 // labelled enforced, and a rule labelled enforced is read here; a rule that
-// only a block the engine ignores cites (the team average review, the
-// practice observation and group supervision recording limits, an agenda) is
-// not_yet. Validation holds every pack to it (checkEngineLabels), and
+// only a block the engine ignores cites (the practice observation recording
+// limit, an agenda) is not_yet. Validation holds every pack to it (checkEngineLabels), and
 // TestPacksDescribeTheEngine also wants a test naming each enforced rule.
 
 // EngineBehaviours are what the engine does for every pack without a number
@@ -155,6 +154,22 @@ func (p *Pack) EngineRules() map[string][]string {
 		if p.Retention.Grace != nil {
 			use("retention.grace", p.Retention.Grace.Rule)
 		}
+	}
+	if td := p.TeamDuties; td != nil {
+		// The team duty lifecycle (workflows/team_duty.go).
+		use("team_duties.escalation", td.Escalation.Rule)
+		if td.NonWorkingDay != nil {
+			use("team_duties.non_working_day", td.NonWorkingDay.Rule)
+		}
+		for _, d := range td.Duties {
+			use("team_duties.duties", d.Rule)
+			if d.RecordWithin != nil {
+				use("team_duties.duties.record_within", d.RecordWithin.Rule)
+			}
+		}
+	}
+	if p.Concerns != nil {
+		use("concerns", p.Concerns.Rule)
 	}
 	for _, r := range p.Rules {
 		if _, ok := EngineBehaviours[r.AppliedBy]; ok {

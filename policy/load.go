@@ -262,6 +262,8 @@ type packFile struct {
 	Delegation          *Delegation          `yaml:"delegation"`
 	MonthlyReport       *RuleRef             `yaml:"monthly_report"`
 	Transition          *Transition          `yaml:"transition"`
+	TeamDuties          *TeamDuties          `yaml:"team_duties"`
+	Concerns            *Concerns            `yaml:"concerns"`
 }
 
 type fileDate struct{ Date }
@@ -319,6 +321,7 @@ func (d *doc) read(data []byte) *Pack {
 		PersonalSupervision: f.PersonalSupervision, Agreement: f.Agreement, SignOff: f.SignOff,
 		CaseSupervision: f.CaseSupervision, Caseload: f.Caseload, Retention: f.Retention, Reminders: f.Reminders,
 		Delegation: f.Delegation, MonthlyReport: f.MonthlyReport, Transition: f.Transition,
+		TeamDuties: f.TeamDuties, Concerns: f.Concerns,
 		File: d.file,
 	}
 	for _, c := range f.ClosureDays {

@@ -81,6 +81,9 @@ type Pack struct {
 	Transition *Transition `json:"transition,omitempty" yaml:"transition,omitempty"`
 	// MonthlyReport cites the rule the monthly compliance report meets.
 	MonthlyReport *RuleRef `json:"monthly_report,omitempty" yaml:"monthly_report,omitempty"`
+	// TeamDuties and Concerns: types and helpers in duties.go.
+	TeamDuties *TeamDuties `json:"team_duties,omitempty" yaml:"team_duties,omitempty"`
+	Concerns   *Concerns   `json:"concerns,omitempty" yaml:"concerns,omitempty"`
 
 	// File is where the pack was read from, for messages.
 	File  string    `json:"-" yaml:"-"`
@@ -239,12 +242,12 @@ type RecordDeadline struct {
 	Rule        string `json:"rule" yaml:"rule"`
 }
 
-// Caseload is caseload oversight: analysis cadence, notice to senior
-// managers of a caseload over the maximum, team average reviews.
+// Caseload is caseload oversight: analysis cadence and notice to senior
+// managers of a caseload over the maximum (a team's average caseload review
+// is a team duty, duties.go).
 type Caseload struct {
-	AnalysisEvery          *Span `json:"analysis_every,omitempty" yaml:"analysis_every,omitempty"`
-	OverMaxNotifyAfter     *Span `json:"over_max_notify_after,omitempty" yaml:"over_max_notify_after,omitempty"`
-	TeamAverageReviewEvery *Span `json:"team_average_review_every,omitempty" yaml:"team_average_review_every,omitempty"`
+	AnalysisEvery      *Span `json:"analysis_every,omitempty" yaml:"analysis_every,omitempty"`
+	OverMaxNotifyAfter *Span `json:"over_max_notify_after,omitempty" yaml:"over_max_notify_after,omitempty"`
 	// Maximum and who may not hold cases: types and helpers in case.go.
 	CaseloadRules `yaml:",inline"`
 }

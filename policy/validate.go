@@ -249,6 +249,7 @@ func (d *doc) validate(p *Pack) {
 	c.retention()
 	c.reminders()  // reminders.go
 	c.delegation() // delegation.go
+	c.teamDuties() // duties.go
 	if p.MonthlyReport != nil {
 		c.ref(pathOf("monthly_report", "rule"), p.MonthlyReport.Rule, false)
 	}
@@ -654,7 +655,6 @@ func (c *checker) caseload() {
 	base := pathOf("caseload")
 	c.span(base.with("analysis_every"), cl.AnalysisEvery)
 	c.span(base.with("over_max_notify_after"), cl.OverMaxNotifyAfter)
-	c.span(base.with("team_average_review_every"), cl.TeamAverageReviewEvery)
 }
 
 func (c *checker) retention() {

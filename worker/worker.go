@@ -37,6 +37,8 @@ func RegisterWorkflows(r sdkworker.WorkflowRegistry) {
 	r.RegisterWorkflowWithOptions(workflows.AuditAnchor, workflow.RegisterOptions{Name: workflows.AuditAnchorWorkflow})
 	r.RegisterWorkflowWithOptions(workflows.Delivery, workflow.RegisterOptions{Name: workflows.DeliveryWorkflow}) // delivery.go: its activities run on DeliveryTaskQueue
 	r.RegisterWorkflowWithOptions(workflows.Retention, workflow.RegisterOptions{Name: workflows.RetentionWorkflow})
+	r.RegisterWorkflowWithOptions(workflows.TeamDuty, workflow.RegisterOptions{Name: workflows.TeamDutyWorkflow})
+	r.RegisterWorkflowWithOptions(workflows.Concern, workflow.RegisterOptions{Name: workflows.ConcernWorkflow})
 }
 
 // New builds a worker on the securebase task queue.

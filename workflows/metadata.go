@@ -33,6 +33,8 @@ var lifecycleWords = map[string]string{
 	ComplianceReportWorkflow: "Monthly compliance report",
 	AuditAnchorWorkflow:      "Audit trail anchor",
 	DeliveryWorkflow:         "Notification delivery",
+	TeamDutyWorkflow:         "Team duty",
+	ConcernWorkflow:          "Concern about supervision",
 }
 
 // Describe is a lifecycle's static summary (which lifecycle, about whom) and
@@ -48,7 +50,11 @@ func Describe(workflowType string, input any) (summary, details string) {
 		PackVersion string          `json:"pack_version"`
 		Pack        *policy.PackRef `json:"pack"`
 		Person      *Person         `json:"person"`
-		Staff       *struct {
+		Team        string          `json:"team"`
+		Duty        struct {
+			Duty string `json:"duty"`
+		} `json:"duty"`
+		Staff *struct {
 			ID          string `json:"id"`
 			Name        string `json:"name"`
 			Authority   string `json:"authority"`
@@ -81,6 +87,10 @@ func Describe(workflowType string, input any) (summary, details string) {
 	}
 	if in.RecordID != "" {
 		who = append(who, "record "+in.RecordID)
+	}
+	if workflowType == TeamDutyWorkflow {
+		summary += " (" + strings.ReplaceAll(in.Duty.Duty, "_", " ") + ")"
+		who = append(who, "team "+in.Team)
 	}
 	if len(who) > 0 {
 		summary += " for " + strings.Join(who, ", ")
