@@ -112,6 +112,7 @@ func newMeteredRun(t *testing.T, start time.Time) *meteredRun {
 		r.events = append(r.events, ev)
 		return activities.RecordResult{Applied: true}, nil
 	}, activity.RegisterOptions{Name: activities.RecordEventName})
+	servePacks(r.env, nil)
 	r.meter = newHistoryMeter(r.env)
 	return r
 }
