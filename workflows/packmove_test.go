@@ -200,3 +200,18 @@ func TestASYEBegunBeforeTheECDPStaysASYE(t *testing.T) {
 		}
 	}
 }
+
+// An agreement still open on the day moves too: due signed within a week of
+// its opening under 2026.2, not two.
+func TestOpenAgreementMovesToTheNextPackVersion(t *testing.T) {
+	start := date(t, "2027-02-22")
+	h := newAgreementHarness(t, start)
+	h.packs = movePacks
+	h.env.ExecuteWorkflow(AgreementWorkflow, agreementInput(t, "cumberland", start))
+	next := continued[AgreementInput](t, h, AgreementWorkflow)
+	ev, changes := moved(t, h, "agreement.pack_moved")
+	checkMove(t, ev, changes, []DueChange{{Duty: "signature:1", Kind: KindAgreementSignature, Old: date(t, "2027-03-08"), New: date(t, "2027-03-01"), Rule: "C-AG-2"}})
+	if s := next.State.Signing; next.Pack.Version != "2026.2" || s.Due.String() != "2027-03-01" || s.Overdue || next.State.Status != AgreementOpen {
+		t.Fatalf("continued on %s, signing %+v", next.Pack.Version, s)
+	}
+}
