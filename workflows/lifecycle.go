@@ -94,8 +94,14 @@ func (l *lifecycle) run(ctx workflow.Context, finished func() bool, next func() 
 			if err := l.settle(ctx); err != nil {
 				return false, err
 			}
+			if finished() { // a leave handled meanwhile
+				break
+			}
 			l.moveNow(ctx)
-			return true, l.settle(ctx)
+			if err := l.settle(ctx); err != nil {
+				return false, err
+			}
+			return !finished(), nil
 		}
 		if continueAsNewSuggested(ctx) && !finished() {
 			l.drain(ctx)

@@ -52,7 +52,7 @@ func (l *lifecycle) findNextPack(ctx workflow.Context, apply func(workflow.Conte
 	actx := summarised(workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		StartToCloseTimeout: 10 * time.Second,
 		RetryPolicy:         &temporal.RetryPolicy{InitialInterval: time.Second, MaximumAttempts: 5},
-	}), fmt.Sprintf("which version of the %s pack follows %s", l.authority, l.pack.Version))
+	}), fmt.Sprintf("%s.next_pack: which version of the %s pack follows %s", l.action, l.authority, l.pack.Version))
 	var res activities.NextPackResult
 	err := workflow.ExecuteActivity(actx, activities.NextPackName, activities.NextPackInput{Authority: l.authority, Version: l.pack.Version}).Get(ctx, &res)
 	if err != nil {
