@@ -43,6 +43,10 @@ type lifecycle struct {
 	// move, when set, is the pack version this run moves to on its first
 	// day (packmove.go).
 	move *packMove
+	// askPacks is how this lifecycle moves, once it has asked for the next
+	// version (askedOn: the day it last asked).
+	askPacks func(workflow.Context, *policy.Pack) ([]activities.DueItemRecord, []activities.DueItemRecord)
+	askedOn  policy.Date
 }
 
 func newLifecycle(ctx workflow.Context, action, label, staffID, name, authority, team string, pack policy.PackRef, closures []policy.Date, esc policy.Escalation) *lifecycle {
@@ -85,6 +89,9 @@ func (l *lifecycle) run(ctx workflow.Context, finished func() bool, next func() 
 			}
 		}
 		fire(ctx)
+		if !finished() {
+			l.askAgain(ctx)
+		}
 		if l.moveDue(ctx) && !finished() {
 			// Handlers finish under the old version before the rules change.
 			l.drain(ctx)

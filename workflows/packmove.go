@@ -3,8 +3,9 @@ package workflows
 // A long-lived lifecycle (personal supervision, the agreement, a case) runs
 // under the pack version it was started with, carried in its input. When a
 // later version of its authority's pack comes into force, it moves to it on
-// that day: it asks the worker's loaded packs (activities.NextPack, once a
-// run) which version follows its own, waits for that version's first day as
+// that day: it asks the worker's loaded packs (activities.NextPack, a local
+// activity, at the start of each run and again when it wakes a month on)
+// which version follows its own, waits for that version's first day as
 // it waits for a deadline, rebuilds its input from the new version,
 // recomputes its due dates, writes one audit event naming both versions and
 // every due date that moved, and continues as new on the new version.
@@ -49,18 +50,38 @@ func (l *lifecycle) findNextPack(ctx workflow.Context, apply func(workflow.Conte
 	if workflow.GetVersion(ctx, "packmove-lookup-v1", workflow.DefaultVersion, 1) < 1 {
 		return
 	}
-	actx := summarised(workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+	l.askPacks = apply
+	l.askNextPack(ctx)
+}
+
+// askAgain asks again when the lifecycle wakes a month or more after it
+// last asked: a version a council adds (or changes) while a long run is
+// under way is found when the lifecycle next wakes a month on (a deadline,
+// an update, or the move's own day), not only at the next run.
+func (l *lifecycle) askAgain(ctx workflow.Context) {
+	if l.askPacks != nil && !today(ctx).Before(l.askedOn.AddMonths(1)) {
+		l.askNextPack(ctx)
+	}
+}
+
+func (l *lifecycle) askNextPack(ctx workflow.Context) {
+	l.askedOn = today(ctx)
+	// A local activity: an in-memory read of the worker's packs, one marker
+	// in the history (an activity would cost six events a month).
+	actx := workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{
 		StartToCloseTimeout: 10 * time.Second,
 		RetryPolicy:         &temporal.RetryPolicy{InitialInterval: time.Second, MaximumAttempts: 5},
-	}), fmt.Sprintf("%s.next_pack: which version of the %s pack follows %s", l.action, l.authority, l.pack.Version))
+		Summary:             oneLine(fmt.Sprintf("%s.next_pack: which version of the %s pack follows %s", l.action, l.authority, l.pack.Version)),
+	})
 	var res activities.NextPackResult
-	err := workflow.ExecuteActivity(actx, activities.NextPackName, activities.NextPackInput{Authority: l.authority, Version: l.pack.Version}).Get(ctx, &res)
+	err := workflow.ExecuteLocalActivity(actx, activities.NextPackName, activities.NextPackInput{Authority: l.authority, Version: l.pack.Version}).Get(ctx, &res)
 	if err != nil {
 		workflow.GetLogger(ctx).Error("next pack version not found: this run stays on its version", "version", l.pack.Version, "error", err)
 		return
 	}
+	l.move = nil // the answer replaces the last: a version added, moved or withdrawn since
 	if res.Pack != nil && res.Pack.Authority == l.authority && res.Pack.Version != l.pack.Version {
-		l.move = &packMove{to: res.Pack, apply: apply}
+		l.move = &packMove{to: res.Pack, apply: l.askPacks}
 	}
 }
 

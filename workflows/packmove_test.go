@@ -215,3 +215,23 @@ func TestOpenAgreementMovesToTheNextPackVersion(t *testing.T) {
 		t.Fatalf("continued on %s, signing %+v", next.Pack.Version, s)
 	}
 }
+
+// A council adds its version while a run is under way (after it first
+// asked, on 4 January, when only 2027.1 was loaded): the lifecycle asks
+// again when it next wakes a month on (the session held on 22 February)
+// and moves on 1 March, not in September.
+func TestSupervisionFindsAVersionAddedWhileRunning(t *testing.T) {
+	start := date(t, "2027-01-04")
+	h, _ := newSupervisionHarness(t, start)
+	h.packs = registry
+	h.at(date(t, "2027-02-01"), func() { h.update(UpdateRecordSupervision, supSession("s1", date(t, "2027-02-01")), h.ok("session 1")) })
+	h.at(date(t, "2027-02-10"), func() { h.packs = movePacks })
+	h.at(date(t, "2027-02-22"), func() { h.update(UpdateRecordSupervision, supSession("s2", date(t, "2027-02-22")), h.ok("session 2")) })
+	h.env.ExecuteWorkflow(SupervisionWorkflow, supervisionInput(t, "cumberland", "social_worker", start))
+	next := continued[SupervisionInput](t, h, SupervisionWorkflow)
+	ev, changes := moved(t, h, "supervision.pack_moved")
+	checkMove(t, ev, changes, []DueChange{{Duty: "session:3", Kind: ItemSession, Old: date(t, "2027-03-22"), New: date(t, "2027-03-08"), Rule: "C-PS-1"}})
+	if next.Pack.Version != "2026.2" {
+		t.Fatalf("continued on %s", next.Pack.Version)
+	}
+}
