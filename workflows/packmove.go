@@ -44,8 +44,7 @@ type DueChange struct {
 
 // findNextPack asks the worker's packs which version follows the one this
 // run is pinned to. Runs whose history predates packmove-lookup-v1 never
-// ask, so they replay as they ran; a failed lookup leaves the move to the
-// next run.
+// ask, so they replay as they ran; a failed lookup is asked again a month on.
 func (l *lifecycle) findNextPack(ctx workflow.Context, apply func(workflow.Context, *policy.Pack) ([]activities.DueItemRecord, []activities.DueItemRecord)) {
 	if workflow.GetVersion(ctx, "packmove-lookup-v1", workflow.DefaultVersion, 1) < 1 {
 		return
