@@ -16,6 +16,7 @@ import (
 	"gorm.io/gorm/clause"
 
 	"github.com/securebase/securebase/models"
+	"github.com/securebase/securebase/policy"
 )
 
 // InvalidEventError is the application error type of an Event that can never
@@ -26,6 +27,9 @@ const InvalidEventError = "InvalidEvent"
 // names in event.go.
 type Activities struct {
 	DB *gorm.DB
+	// Packs are the worker's loaded packs (built in, or --packs): the
+	// versions a running lifecycle moves to (NextPack). Nil: none moves.
+	Packs *policy.Registry
 }
 
 // RecordEvent writes the audit row and every record the event carries, all

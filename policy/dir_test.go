@@ -73,3 +73,41 @@ func TestLoadWithACouncilsDirectory(t *testing.T) {
 		t.Error("a missing directory was accepted")
 	}
 }
+
+// A lifecycle pinned to a version moves to the one After it: the next by
+// date among the loaded packs (a council's own directory included), none
+// after the last or for a version no longer loaded.
+func TestAfterIsTheNextVersionLoaded(t *testing.T) {
+	r, err := Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := r.After("surrey", "2025.1"); p == nil || p.Version != "2027.1" {
+		t.Errorf("after surrey 2025.1: %v", p)
+	}
+	if p := r.After("surrey", "2027.1"); p != nil {
+		t.Errorf("after the last version: %s", p.Version)
+	}
+	if p := r.After("surrey", "1999.1"); p != nil {
+		t.Errorf("after a version not loaded: %s", p.Version)
+	}
+	dir := t.TempDir()
+	data, err := os.ReadFile("packs/surrey.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	own := strings.Replace(strings.Replace(string(data), `version: "2025.1"`, `version: "2026.2"`, 1), "effective_from: 2019-12-02", "effective_from: 2027-03-01", 1)
+	if err := os.WriteFile(filepath.Join(dir, "surrey-2026-2.yaml"), []byte(own), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r, err = LoadWith(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := r.After("surrey", "2025.1"); p == nil || p.Version != "2026.2" {
+		t.Errorf("after surrey 2025.1 with the council's version: %v", p)
+	}
+	if p := r.After("surrey", "2026.2"); p == nil || p.Version != "2027.1" {
+		t.Errorf("after the council's version: %v", p)
+	}
+}

@@ -371,3 +371,16 @@ var (
 	unknownField = regexp.MustCompile(`^field (\S+) not found in type`)
 	badValue     = regexp.MustCompile("^cannot unmarshal !!\\w+ `([^`]*)`")
 )
+
+// After is the version of the authority's pack that follows version, the
+// one a lifecycle pinned to version moves to on its first day; nil when
+// none is loaded (or version is not, so there is nothing to follow).
+func (r *Registry) After(authority, version string) *Pack {
+	vs := r.versions[authority]
+	for i, p := range vs {
+		if p.Version == version && i+1 < len(vs) {
+			return vs[i+1]
+		}
+	}
+	return nil
+}

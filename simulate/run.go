@@ -54,6 +54,8 @@ func runPlan(db *gorm.DB, pl *plan, last policy.Date) (runStats, error) {
 	env.SetStartWorkflowOptions(client.StartWorkflowOptions{ID: pl.ID, TaskQueue: workflows.TaskQueue})
 	acts := activities.Activities{DB: db.Session(&gorm.Session{PrepareStmt: true, NowFunc: func() time.Time { return env.Now().UTC() }})}
 	env.RegisterActivityWithOptions(acts.RecordEvent, activity.RegisterOptions{Name: activities.RecordEventName})
+	// No Packs: the simulated year runs each lifecycle under the version it started with.
+	env.RegisterActivityWithOptions(acts.NextPack, activity.RegisterOptions{Name: activities.NextPackName})
 	switch pl.Workflow {
 	case workflows.SupervisionWorkflow:
 		env.RegisterWorkflowWithOptions(workflows.Supervision, workflow.RegisterOptions{Name: pl.Workflow})

@@ -21,6 +21,7 @@ func Register(r sdkworker.Registry, acts *activities.Activities) {
 	r.RegisterActivityWithOptions(acts.AnchorAudit, activity.RegisterOptions{Name: activities.AnchorAuditName})
 	r.RegisterActivityWithOptions(acts.ActiveHolds, activity.RegisterOptions{Name: activities.ActiveHoldsName})
 	r.RegisterActivityWithOptions(acts.PurgePersonalRecords, activity.RegisterOptions{Name: activities.PurgePersonalRecordsName})
+	r.RegisterActivityWithOptions(acts.NextPack, activity.RegisterOptions{Name: activities.NextPackName})
 }
 
 // RegisterWorkflows registers the workflows alone: what a replayer needs.

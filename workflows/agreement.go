@@ -231,6 +231,7 @@ func Agreement(ctx workflow.Context, in AgreementInput) (AgreementResult, error)
 			Due:    w.openItems(),
 		})
 	}
+	w.findNextPack(ctx, w.moveTo) // a later version of the pack: move to it on its day (packmove.go)
 	again, err := w.run(ctx, w.done, w.nextDeadline, w.fireDeadlines)
 	if err != nil {
 		return AgreementResult{}, err

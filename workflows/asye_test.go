@@ -24,6 +24,8 @@ type harness struct {
 	mu      sync.Mutex
 	events  []activities.Event
 	pending int
+	// packs answer NextPack: the versions a lifecycle moves to (nil: none).
+	packs *policy.Registry
 }
 
 var registry = func() *policy.Registry {
@@ -61,6 +63,7 @@ func newHarness(t *testing.T, start policy.Date) *harness {
 		h.events = append(h.events, ev)
 		return activities.RecordResult{Applied: true}, nil
 	}, activity.RegisterOptions{Name: activities.RecordEventName})
+	servePacks(h.env, func() *policy.Registry { return h.packs })
 	return h
 }
 

@@ -190,6 +190,7 @@ func Case(ctx workflow.Context, in CaseInput) (CaseResult, error) {
 	if in.State == nil {
 		w.allocated(ctx)
 	}
+	w.findNextPack(ctx, w.moveTo) // a later version of the pack: move to it on its day (packmove.go)
 	again, err := w.run(ctx, w.finished, w.nextDeadline, w.fireDeadlines)
 	if err != nil {
 		return CaseResult{}, err

@@ -64,6 +64,15 @@ func newHistoryMeter(env *testsuite.TestWorkflowEnvironment) *historyMeter {
 		}
 		m.add(0, len(raw))
 	})
+	// A local activity (the pack lookup, packmove.go) is one marker event,
+	// written with the workflow task that ran it.
+	env.SetOnLocalActivityCompletedListener(func(_ *activity.Info, result converter.EncodedValue, _ error) {
+		var raw json.RawMessage
+		if result != nil && result.HasValue() {
+			_ = result.Get(&raw)
+		}
+		m.add(1, len(raw))
+	})
 	env.SetOnTimerScheduledListener(func(string, time.Duration) { m.add(1, 0) })
 	env.SetOnTimerFiredListener(func(string) { m.add(1+workflowTask, 0) })
 	env.SetOnTimerCanceledListener(func(string) { m.add(1, 0) })
@@ -112,6 +121,7 @@ func newMeteredRun(t *testing.T, start time.Time) *meteredRun {
 		r.events = append(r.events, ev)
 		return activities.RecordResult{Applied: true}, nil
 	}, activity.RegisterOptions{Name: activities.RecordEventName})
+	servePacks(r.env, nil)
 	r.meter = newHistoryMeter(r.env)
 	return r
 }

@@ -40,6 +40,13 @@ type lifecycle struct {
 	// the search attributes true to it and to staffID and team (shown).
 	holder func() (supervisorID, status string)
 	shown  [4]string
+	// move, when set, is the pack version this run moves to on its first
+	// day (packmove.go).
+	move *packMove
+	// askPacks is how this lifecycle moves, once it has asked for the next
+	// version (askedOn: the day it last asked).
+	askPacks func(workflow.Context, *policy.Pack) ([]activities.DueItemRecord, []activities.DueItemRecord)
+	askedOn  policy.Date
 }
 
 func newLifecycle(ctx workflow.Context, action, label, staffID, name, authority, team string, pack policy.PackRef, closures []policy.Date, esc policy.Escalation) *lifecycle {
@@ -60,8 +67,15 @@ func (l *lifecycle) run(ctx workflow.Context, finished func() bool, next func() 
 		l.showAttrs(ctx)
 		seen := l.changed
 		wake := func() bool { return l.changed != seen }
-		if at, ok := next(); ok {
-			deadline := l.deadlineSummary(at)
+		at, ok := next()
+		deadline := ""
+		if m, moving := l.moveAt(); moving && (!ok || m.Before(at)) {
+			at, ok, deadline = m, true, l.moveSummary()
+		}
+		if ok {
+			if deadline == "" {
+				deadline = l.deadlineSummary(at)
+			}
 			workflow.SetCurrentDetails(ctx, deadline)
 			if wait := at.Sub(workflow.Now(ctx)); wait > 0 {
 				if _, err := awaitSummarised(ctx, wait, deadline, wake); err != nil {
@@ -75,6 +89,27 @@ func (l *lifecycle) run(ctx workflow.Context, finished func() bool, next func() 
 			}
 		}
 		fire(ctx)
+		if !finished() {
+			l.askAgain(ctx)
+		}
+		if l.moveDue(ctx) && !finished() {
+			// Handlers finish under the old version before the rules change.
+			l.drain(ctx)
+			if finished() {
+				break
+			}
+			if err := l.settle(ctx); err != nil {
+				return false, err
+			}
+			if finished() { // a leave handled meanwhile
+				break
+			}
+			l.moveNow(ctx)
+			if err := l.settle(ctx); err != nil {
+				return false, err
+			}
+			return !finished(), nil
+		}
 		if continueAsNewSuggested(ctx) && !finished() {
 			l.drain(ctx)
 			if finished() {

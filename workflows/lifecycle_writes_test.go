@@ -82,6 +82,7 @@ func TestLifecycleNeverEndsWithAWriteOutstanding(t *testing.T) {
 	env.RegisterWorkflowWithOptions(Supervision, workflow.RegisterOptions{Name: SupervisionWorkflow})
 	db := &flakyDB{}
 	env.RegisterActivityWithOptions(db.record, activity.RegisterOptions{Name: activities.RecordEventName})
+	servePacks(env, nil)
 	at := func(day string, hour int, fn func()) {
 		d := date(t, day)
 		env.RegisterDelayedCallback(fn, time.Date(d.Year(), d.Month(), d.Day(), hour, 0, 0, 0, policy.London).Sub(begin))

@@ -246,6 +246,7 @@ func Supervision(ctx workflow.Context, in SupervisionInput) (SupervisionResult, 
 			Due:    w.allDue(),
 		})
 	}
+	w.findNextPack(ctx, w.moveTo) // a later version of the pack: move to it on its day (packmove.go)
 	again, err := w.run(ctx, w.finished, w.nextDeadline, w.fireDeadlines)
 	if err != nil {
 		return SupervisionResult{}, err

@@ -142,7 +142,7 @@ func serve(ctx context.Context, c client.Client, db *gorm.DB, tel *telemetry, au
 		return err
 	}
 	if withWorker {
-		w := worker.New(c, &activities.Activities{DB: db})
+		w := worker.New(c, &activities.Activities{DB: db, Packs: packs}) // packs: the versions running lifecycles move to
 		if err := w.Start(); err != nil {
 			return err
 		}
