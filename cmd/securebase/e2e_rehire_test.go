@@ -21,9 +21,9 @@ import (
 // pending purge is cancelled (the earlier records are kept with the new
 // period's and follow its retention), and the trail shows both periods.
 //
-// On the old code the rehire failed with:
+// On the old code a leaver's new start was only a conflicting record:
 //
-//	e2e_rehire_test.go:NN: POST /api/v1/staff as test-hr: status 409, want 201: map[error:staff sw-1 exists with a different start_date ...]
+//	e2e_rehire_test.go:43: POST /api/v1/staff as test-hr: status 409, want 422: map[error:staff sw-1 exists with a different start_date ...]
 func TestEndToEndRehire(t *testing.T) {
 	sys, db := startOnPostgres(t)
 	today := policy.DateOf(time.Now())
