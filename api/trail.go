@@ -669,7 +669,7 @@ func trailWorkflows(hs []workflowHistory) []TrailWorkflow {
 var trailCSVHeader = []string{
 	"at", "source", "actor", "action", "reason", "staff_id", "case_id", "authority", "pack_version", "rule_id",
 	"workflow_id", "run_id", "event_id", "audit_id", "hash", "history_event_id", "history_event_type",
-	"request", "update_id", "written_by_event_id",
+	"request", "update_id", "written_by_event_id", "period",
 }
 
 // writeTrailCSV writes the entries as RFC 4180 CSV with a header row. Cell
@@ -691,7 +691,7 @@ func writeTrailCSV(w interface{ Write([]byte) (int, error) }, entries []TrailEnt
 		err := cw.Write(csvCells(
 			e.At.UTC().Format(time.RFC3339Nano), e.Source, e.Actor, e.Action, e.Reason, e.StaffID, e.CaseID,
 			e.Authority, e.PackVersion, e.RuleID, e.WorkflowID, e.RunID, e.EventID, num(e.AuditID), e.Hash,
-			num(e.HistoryEventID), e.HistoryEventType, e.Request, e.UpdateID, num(e.WrittenByEventID),
+			num(e.HistoryEventID), e.HistoryEventType, e.Request, e.UpdateID, num(e.WrittenByEventID), num(int64(e.Period)),
 		))
 		if err != nil {
 			return err
