@@ -129,7 +129,7 @@ func TestRetentionCancelledByRehire(t *testing.T) {
 		t.Fatalf("ended %+v after %d purges, want rehired and none", st, h.purges)
 	}
 	ev := h.actions("retention.cancelled")
-	if len(ev) != 1 || ev[0].Actor != "hr-1" || ev[0].EventID != "cancelled:period-2" || ev[0].Detail["start_date"] != back.String() {
+	if len(ev) != 1 || ev[0].Actor != "hr-1" || ev[0].EventID != "cancelled:period-2" || ev[0].Detail["start_date"] != back.String() || len(ev[0].Notifications) != 2 {
 		t.Fatalf("cancel events %+v", ev)
 	}
 	if got := h.env.Now(); got.After(back.AddDays(1).EndInstant()) {

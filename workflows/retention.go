@@ -353,12 +353,19 @@ func (w *retentionFlow) cancel(ctx workflow.Context) (RetentionState, error) {
 	_ = workflow.GetVersion(ctx, "rehire-retention-cancel-v1", workflow.DefaultVersion, 1) // marks the change in new histories
 	r := w.rehire
 	w.st.Status, w.st.Holds = RetentionRehired, nil
-	w.life.record(ctx, fmt.Sprintf("cancelled:period-%d", r.Period), activities.Event{
-		Actor: r.Actor, Action: "retention.cancelled", RuleID: w.st.Rule,
-		Reason: fmt.Sprintf("%s was rehired from %s (period %d): the purge set for %s will not happen; the earlier records are kept and follow the retention of the later period",
-			w.in.StaffID, r.Start, r.Period, w.st.PurgeOn),
+	why := fmt.Sprintf("%s was rehired from %s (period %d): the purge set for %s will not happen; the earlier records are kept and follow the retention of the later period",
+		w.in.StaffID, r.Start, r.Period, w.st.PurgeOn)
+	ev := activities.Event{
+		Actor: r.Actor, Action: "retention.cancelled", RuleID: w.st.Rule, Reason: why,
 		Detail: map[string]any{"period": r.Period, "start_date": r.Start, "purge_on": w.st.PurgeOn.String(), "left_on": w.st.LeftOn.String()},
-	})
+	}
+	// HR and the auditors were told of the purge; they are told it is off.
+	for _, role := range []string{"hr", "auditor"} {
+		ev.Notifications = append(ev.Notifications, activities.NotificationRecord{
+			RecipientRole: role, Kind: "retention", Subject: fmt.Sprintf("Retention of %s cancelled: rehired", w.in.StaffID), Body: why + ".",
+		})
+	}
+	w.life.record(ctx, fmt.Sprintf("cancelled:period-%d", r.Period), ev)
 	return w.end(ctx)
 }
 
