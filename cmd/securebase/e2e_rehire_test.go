@@ -83,6 +83,14 @@ func TestEndToEndRehire(t *testing.T) {
 	if s := retentionState(t, c, "sw-1"); s.Status != workflows.RetentionRehired {
 		t.Fatalf("first period's retention %+v, want rehired", s)
 	}
+	for _, role := range []string{"hr", "auditor"} { // told of the purge, then that it is off
+		if n := count(t, db, &models.Notification{}, "workflow_id = ? AND recipient_role = ? AND kind = ?", "Retention:sw-1", role, "retention"); n != 2 {
+			t.Fatalf("%d retention notices to %s, want 2", n, role)
+		}
+	}
+	if got := sys.expect("GET", "/api/v1/staff/sw-1/retention", nil, 200, ""); got["status"] != workflows.RetentionRehired {
+		t.Fatalf("GET retention %v, want the first period's, rehired", got)
+	}
 
 	// The second period's lifecycles take sessions.
 	sys.expect("POST", "/api/v1/staff/sw-1/supervision/sessions", map[string]any{
