@@ -7,9 +7,11 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/mock"
+	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/securebase/securebase/activities"
+	"github.com/securebase/securebase/policy"
 )
 
 // Rehiring (issue 13): a leaver onboarded again starts their next period's
@@ -134,5 +136,50 @@ func TestRetentionCancelledByRehire(t *testing.T) {
 	}
 	if got := h.env.Now(); got.After(back.AddDays(1).EndInstant()) {
 		t.Errorf("ended at %v, want on the rehire's day %s", got, back)
+	}
+}
+
+// A rehired NQSW's ASYE ("ASYE:nq-1.p2") hands over on a pass to the same
+// period's personal supervision.
+func TestASYEOfALaterPeriodHandsOverToItsSupervision(t *testing.T) {
+	start := date(t, "2026-01-05")
+	pack, err := registry.Pack("surrey", start)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := asyeInput(t, "surrey", start)
+	in.SignOff, in.StandingEscalation = pack.SignOff, pack.Escalation
+	handover := NewSupervisionInput(Person{StaffID: "nq-1", Authority: "surrey", Team: "north", Role: "nqsw", Start: start}, pack, "hr-1")
+	in.Handover = &handover
+	h := newHarness(t, start)
+	h.env.SetStartWorkflowOptions(client.StartWorkflowOptions{ID: ID(KindASYE, PeriodKey("nq-1", 2))})
+	h.env.RegisterWorkflowWithOptions(func(ctx workflow.Context, in SignOffInput) (SignOffResult, error) {
+		return SignOffResult{}, nil
+	}, workflow.RegisterOptions{Name: SignOffWorkflow})
+	var handed []string
+	h.env.RegisterWorkflowWithOptions(func(ctx workflow.Context, in SupervisionInput) (SupervisionResult, error) {
+		handed = append(handed, workflow.GetInfo(ctx).WorkflowExecution.ID)
+		return SupervisionResult{}, nil
+	}, workflow.RegisterOptions{Name: SupervisionWorkflow})
+	first := in.Rules.NextDue(start, start, policy.NewCalendar(in.ClosureDays))
+	h.at(first, func() {
+		h.update(UpdateRecordSession, SessionInput{RequestID: "s1", HeldOn: first, DurationMinutes: 90, SupervisorID: "tm-1", Kind: "individual", Actor: "tm-1"}, h.ok("s1"))
+	})
+	day := first.AddDays(3)
+	h.at(day, func() {
+		for _, r := range in.Rules.Reviews {
+			h.update(UpdateRecordReview, ReviewInput{RequestID: "r-" + r.Name, Name: r.Name, HeldOn: day}, h.ok("review "+r.Name))
+		}
+		h.update(UpdateRecordOutcome, OutcomeInput{RequestID: "o", Outcome: StatusPassed, DecidedOn: day}, h.ok("outcome"))
+	})
+	h.env.ExecuteWorkflow(ASYEWorkflow, in)
+	if err := h.env.GetWorkflowError(); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(handed, []string{"Supervision:nq-1.p2"}) {
+		t.Fatalf("handed over to %v, want Supervision:nq-1.p2", handed)
+	}
+	if ev := h.actions("asye.handed_over"); len(ev) != 1 || ev[0].Detail["next_lifecycle"] != "Supervision:nq-1.p2" {
+		t.Fatalf("hand-over events %+v", ev)
 	}
 }
