@@ -49,6 +49,9 @@ type StaffRecord struct {
 	// LeftOn is the leaving day (YYYY-MM-DD), set once a leave is recorded,
 	// also while it is still ahead; "" keeps what the row has.
 	LeftOn string `json:"left_on,omitempty"`
+	// Period is the period of employment (0 is the first): a rehire's
+	// record starts the next one, clearing the leaving day.
+	Period int `json:"period,omitempty"`
 }
 
 // SupervisorRecord opens a dated supervision relationship (closing the

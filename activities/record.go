@@ -169,10 +169,14 @@ func apply(tx *gorm.DB, ev Event, detail string) (bool, error) {
 	return true, nil
 }
 
-// upsertStaff writes the staff row. The supervisor is kept when the record
-// leaves it empty: supervision changes arrive as SupervisorRecords, which
-// keep the dated history and this projection in step.
+// upsertStaff writes the staff row and its period (models.StaffPeriod).
+// The supervisor is kept when the record leaves it empty: supervision
+// changes arrive as SupervisorRecords, which keep the dated history and
+// this projection in step. A record of a later period (a rehire) replaces
+// the row, its leaving day included; one of an earlier period changes
+// nothing on it.
 func upsertStaff(tx *gorm.DB, s *StaffRecord) error {
+	period := max(s.Period, 1)
 	row := models.Staff{
 		ID:          s.ID,
 		Name:        s.Name,
@@ -183,21 +187,37 @@ func upsertStaff(tx *gorm.DB, s *StaffRecord) error {
 		Status:      s.Status,
 		PackVersion: s.PackVersion,
 		LeftOn:      s.LeftOn,
+		Period:      period,
 	}
 	if s.SupervisorID != "" {
 		row.SupervisorID = &s.SupervisorID
 	}
-	set := clause.AssignmentColumns([]string{"name", "authority", "team", "role", "start_date", "status", "pack_version", "updated_at"})
+	set := clause.AssignmentColumns([]string{"name", "authority", "team", "role", "start_date", "status", "pack_version", "period", "updated_at"})
 	set = append(set, clause.Assignment{
 		Column: clause.Column{Name: "supervisor_id"},
 		Value:  gorm.Expr("COALESCE(excluded.supervisor_id, staff.supervisor_id)"),
 	}, clause.Assignment{
 		Column: clause.Column{Name: "left_on"},
-		Value:  gorm.Expr("CASE WHEN excluded.left_on = '' THEN staff.left_on ELSE excluded.left_on END"),
+		Value:  gorm.Expr("CASE WHEN excluded.left_on = '' AND excluded.period = staff.period THEN staff.left_on ELSE excluded.left_on END"),
 	})
-	err := tx.Clauses(clause.OnConflict{Columns: columns("id"), DoUpdates: set}).Create(&row).Error
+	err := tx.Clauses(clause.OnConflict{
+		Columns: columns("id"), DoUpdates: set,
+		Where: clause.Where{Exprs: []clause.Expression{gorm.Expr("excluded.period >= staff.period")}},
+	}).Create(&row).Error
 	if err != nil {
 		return fmt.Errorf("upsert staff %s: %w", s.ID, err)
+	}
+	p := models.StaffPeriod{
+		StaffID: s.ID, Period: period, Authority: s.Authority, Team: s.Team, Role: s.Role,
+		StartDate: s.StartDate, LeftOn: s.LeftOn, PackVersion: s.PackVersion,
+	}
+	pset := clause.AssignmentColumns([]string{"authority", "team", "role", "start_date", "pack_version", "updated_at"})
+	pset = append(pset, clause.Assignment{
+		Column: clause.Column{Name: "left_on"},
+		Value:  gorm.Expr("CASE WHEN excluded.left_on = '' THEN staff_periods.left_on ELSE excluded.left_on END"),
+	})
+	if err := tx.Clauses(clause.OnConflict{Columns: columns("staff_id", "period"), DoUpdates: pset}).Create(&p).Error; err != nil {
+		return fmt.Errorf("upsert period %d of staff %s: %w", period, s.ID, err)
 	}
 	return nil
 }

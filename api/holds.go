@@ -100,7 +100,11 @@ func (s *Server) liftHold(c *gin.Context) (int, any, error) {
 	}
 	// The lifecycle re-checks on its own too, so a signal that finds no
 	// running retention (not yet left, or already purged) is no error.
-	err = s.Temporal.SignalWorkflow(ctx, workflows.ID(workflows.KindRetention, hold.StaffID), "", workflows.SignalHoldLifted, hold.ID)
+	retention := workflows.ID(workflows.KindRetention, hold.StaffID)
+	if st, err := models.GetStaff(ctx, s.DB, hold.StaffID); err == nil {
+		retention = retentionID(st) // a rehired leaver's is their latest leave's
+	}
+	err = s.Temporal.SignalWorkflow(ctx, retention, "", workflows.SignalHoldLifted, hold.ID)
 	if err != nil && !isNotFound(err) {
 		return 0, nil, err
 	}

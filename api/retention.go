@@ -94,10 +94,21 @@ func (s *Server) getRetention(c *gin.Context) (int, any, error) {
 	ctx, cancel := context.WithTimeout(c.Request.Context(), s.Wait)
 	defer cancel()
 	var out workflows.RetentionState
-	if err := s.query(ctx, "retention of "+st.ID+" (no leave recorded)", workflows.ID(workflows.KindRetention, st.ID), workflows.QueryRetention, &out); err != nil {
+	if err := s.query(ctx, "retention of "+st.ID+" (no leave recorded)", retentionID(st), workflows.QueryRetention, &out); err != nil {
 		return 0, nil, err
 	}
 	return http.StatusOK, out, nil
+}
+
+// retentionID is the Retention lifecycle of the person's latest leave: their
+// current period's once they have left, else the period before (a rehire
+// cancelled its purge; workflows.Retention).
+func retentionID(st *models.Staff) string {
+	period := max(st.Period, 1)
+	if st.Status != statusLeft && period > 1 {
+		period--
+	}
+	return workflows.ID(workflows.KindRetention, workflows.PeriodKey(st.ID, period))
 }
 
 // CorrectLeaveRequest corrects a leaver's leaving day, or withdraws the
@@ -126,7 +137,7 @@ func (s *Server) correctLeave(c *gin.Context) (int, any, error) {
 		return 0, nil, err
 	}
 	in := workflows.LeaveCorrection{RequestID: req.RequestID, On: on, Withdraw: req.Withdraw, Actor: actor(c)}
-	return s.send(c, k, known(workflows.ID(workflows.KindRetention, st.ID)),
+	return s.send(c, k, known(retentionID(st)),
 		workflows.UpdateCorrectLeave, in, &workflows.RetentionState{})
 }
 

@@ -55,13 +55,14 @@ type StaffResponse struct {
 	Status       string   `json:"status"`
 	LeftOn       string   `json:"left_on,omitempty"` // the leaving day, also while still ahead
 	PackVersion  string   `json:"pack_version"`
+	Period       int      `json:"period"` // the period of employment: 1, one more at each rehire
 	Workflows    []string `json:"workflows"`
 }
 
 func staffResponse(st *models.Staff) StaffResponse {
 	r := StaffResponse{
 		ID: st.ID, Name: st.Name, Authority: st.Authority, Team: st.Team, Role: st.Role,
-		StartDate: st.StartDate, Status: st.Status, LeftOn: st.LeftOn, PackVersion: st.PackVersion,
+		StartDate: st.StartDate, Status: st.Status, LeftOn: st.LeftOn, PackVersion: st.PackVersion, Period: max(st.Period, 1),
 	}
 	if st.SupervisorID != nil {
 		r.SupervisorID = *st.SupervisorID
@@ -70,18 +71,24 @@ func staffResponse(st *models.Staff) StaffResponse {
 	return r
 }
 
-// lifecycles are the person's lifecycle workflows: an NQSW's ASYE; every
-// supervisee's agreement and personal supervision (an NQSW's starts when the
-// ASYE is passed).
+// lifecycles are the person's lifecycle workflows in their current period
+// of employment: an NQSW's ASYE; every supervisee's agreement and personal
+// supervision (an NQSW's starts when the ASYE is passed).
 func lifecycles(st *models.Staff) []string {
 	ids := []string{}
 	if st.Role == "nqsw" {
-		ids = append(ids, workflows.ID(workflows.KindASYE, st.ID))
+		ids = append(ids, periodID(workflows.KindASYE, st))
 	}
 	if st.SupervisorID != nil {
-		ids = append(ids, workflows.ID(workflows.KindAgreement, st.ID), workflows.ID(workflows.KindSupervision, st.ID))
+		ids = append(ids, periodID(workflows.KindAgreement, st), periodID(workflows.KindSupervision, st))
 	}
 	return ids
+}
+
+// periodID is the person's lifecycle of a kind in their current period of
+// employment (workflows.PeriodKey).
+func periodID(kind string, st *models.Staff) string {
+	return workflows.ID(kind, workflows.PeriodKey(st.ID, st.Period))
 }
 
 // lifecycleID is the person's lifecycle of a kind; a person without one
@@ -91,7 +98,7 @@ func (s *Server) lifecycleID(c *gin.Context, kind, lacks string) (string, error)
 	if err != nil {
 		return "", err
 	}
-	id := workflows.ID(kind, st.ID)
+	id := periodID(kind, st)
 	if !slices.Contains(lifecycles(st), id) {
 		return "", fail(http.StatusConflict, fmt.Sprintf("staff %s (%s) has %s", st.ID, st.Role, lacks))
 	}
@@ -203,8 +210,15 @@ func (s *Server) onboardStaff(ctx context.Context, actor string, req StaffReques
 	ctx, cancel := context.WithTimeout(ctx, s.Wait)
 	defer cancel()
 
+	period := 1
 	existing, err := models.GetStaff(ctx, s.DB, req.ID)
 	switch {
+	case err == nil && existing.Status == statusLeft && differs(existing, req) != nil:
+		// A leaver onboarded again is rehired into their next period.
+		if err := s.checkRehire(ctx, existing, start); err != nil {
+			return 0, nil, err
+		}
+		period = max(existing.Period, 1) + 1
 	case err == nil:
 		if p := differs(existing, req); p != nil {
 			return 0, nil, fail(http.StatusConflict, fmt.Sprintf("staff %s exists with a different %s", req.ID, p.Field), *p)
@@ -212,8 +226,7 @@ func (s *Server) onboardStaff(ctx context.Context, actor string, req StaffReques
 		// The record is written before the lifecycles start: a retry answers
 		// only once onboarding has finished, so the next request finds them.
 		// (No run at all: its history is past the namespace's retention.)
-		var nf *serviceerror.NotFound
-		if err := s.Temporal.GetWorkflow(ctx, workflows.ID(workflows.KindOnboard, req.ID), "").Get(ctx, nil); err != nil && !errors.As(err, &nf) {
+		if err := s.finished(ctx, periodID(workflows.KindOnboard, existing)); err != nil {
 			return 0, nil, err
 		}
 		if err := s.ensureTeamDutiesOf(ctx, existing, actor); err != nil {
@@ -244,7 +257,7 @@ func (s *Server) onboardStaff(ctx context.Context, actor string, req StaffReques
 		Actor: actor,
 		Staff: activities.StaffRecord{
 			ID: req.ID, Name: req.Name, Authority: req.Authority, Team: req.Team, Role: req.Role,
-			SupervisorID: req.SupervisorID, StartDate: start.String(), Status: "active", PackVersion: pack.Version,
+			SupervisorID: req.SupervisorID, StartDate: start.String(), Status: "active", PackVersion: pack.Version, Period: period,
 		},
 	}
 	person := workflows.Person{
@@ -268,7 +281,7 @@ func (s *Server) onboardStaff(ctx context.Context, actor string, req StaffReques
 			in.Supervision = &supervision
 		}
 	}
-	id := workflows.ID(workflows.KindOnboard, req.ID)
+	id := workflows.ID(workflows.KindOnboard, workflows.PeriodKey(req.ID, period))
 	attrs := workflows.SearchAttributes(req.ID, req.Authority, req.Team, workflows.KindOnboard)
 	if err := s.runOnce(ctx, id, workflows.OnboardWorkflow, attrs, in, nil); err != nil {
 		return 0, nil, err
@@ -287,6 +300,31 @@ func (s *Server) onboardStaff(ctx context.Context, actor string, req StaffReques
 		return 0, nil, err
 	}
 	return http.StatusCreated, staffResponse(st), nil
+}
+
+// statusLeft is a leaver's staff status.
+const statusLeft = "left"
+
+// finished waits for a workflow's latest run to end; one whose history is
+// past the namespace's retention has long ended.
+func (s *Server) finished(ctx context.Context, id string) error {
+	var nf *serviceerror.NotFound
+	if err := s.Temporal.GetWorkflow(ctx, id, "").Get(ctx, nil); err != nil && !errors.As(err, &nf) {
+		return err
+	}
+	return nil
+}
+
+// checkRehire refuses (422, naming start_date) a rehire that does not start
+// after the leaving day, and waits for the leave to have finished, so that
+// the earlier period's retention has started when the rehire cancels its
+// purge (workflows.Retention).
+func (s *Server) checkRehire(ctx context.Context, st *models.Staff, start policy.Date) error {
+	if start.String() <= st.LeftOn {
+		return unprocessable([]Problem{{Field: "start_date", Problem: fmt.Sprintf(
+			"%s left on %s: a rehire starts after the leaving day (%s is on or before it)", st.ID, st.LeftOn, start)}})
+	}
+	return s.finished(ctx, periodID(workflows.KindLeave, st))
 }
 
 // differs names the first field in which a request disagrees with the record.

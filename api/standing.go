@@ -132,7 +132,8 @@ type LeaveRequest struct {
 }
 
 // recordLeaver closes every lifecycle of a leaver through the Leave
-// workflow ("Leave:<staff id>"): a retry finds that run, never a second.
+// workflow of their period ("Leave:<period key>"): a retry finds that run,
+// never a second.
 func (s *Server) recordLeaver(c *gin.Context) (int, any, error) {
 	var req LeaveRequest
 	if err := decode(c, &req); err != nil {
@@ -179,7 +180,7 @@ func (s *Server) recordLeaver(c *gin.Context) (int, any, error) {
 	}
 	record := activities.StaffRecord{
 		ID: st.ID, Name: st.Name, Authority: st.Authority, Team: st.Team, Role: st.Role,
-		StartDate: st.StartDate, Status: "left", PackVersion: st.PackVersion, LeftOn: on.String(),
+		StartDate: st.StartDate, Status: "left", PackVersion: st.PackVersion, LeftOn: on.String(), Period: st.Period,
 	}
 	in := workflows.LeaveInput{
 		Staff:      record,
@@ -187,7 +188,7 @@ func (s *Server) recordLeaver(c *gin.Context) (int, any, error) {
 		Lifecycles: ids,
 		Retention:  retention,
 	}
-	id := workflows.ID(workflows.KindLeave, st.ID)
+	id := periodID(workflows.KindLeave, st)
 	attrs := workflows.SearchAttributes(st.ID, st.Authority, st.Team, workflows.KindLeave)
 	// A leave dated ahead waits in its workflow for its day: the answer is
 	// that it is planned (202), not its outcome.

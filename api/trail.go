@@ -20,6 +20,7 @@ import (
 
 	"github.com/securebase/securebase/activities"
 	"github.com/securebase/securebase/models"
+	"github.com/securebase/securebase/workflows"
 )
 
 // The decision trail: everything decided or done about a person or a case,
@@ -88,6 +89,10 @@ type TrailEntry struct {
 	// WrittenByEventID is the ActivityTaskScheduled event of the
 	// RecordEvent activity that wrote the audit row.
 	WrittenByEventID int64 `json:"written_by_event_id,omitempty"`
+	// Period is, in a staff trail, the period of employment the entry
+	// belongs to: its lifecycle's (workflows.PeriodOf), else the latest
+	// period begun before it.
+	Period int `json:"period,omitempty"`
 }
 
 // TrailRun is one run of a workflow and whether its history was joined.
@@ -109,6 +114,9 @@ type TrailResponse struct {
 	ID        string          `json:"id"`
 	Entries   []TrailEntry    `json:"entries"`
 	Workflows []TrailWorkflow `json:"workflows"`
+	// Periods are, in a staff trail, the person's periods of employment
+	// (a leaver rehired has more than one), first first.
+	Periods []models.StaffPeriod `json:"periods,omitempty"`
 }
 
 // trailIDPattern bounds a staff or case id in a trail path (the same shape
@@ -231,7 +239,29 @@ func (s *Server) trail(ctx context.Context, subject, id string) (*TrailResponse,
 	if err := models.ResolvePersonalTexts(ctx, s.DB, rows); err != nil {
 		return nil, err
 	}
-	return &TrailResponse{Subject: subject, ID: id, Entries: joinTrail(rows, histories), Workflows: trailWorkflows(histories)}, nil
+	t := &TrailResponse{Subject: subject, ID: id, Entries: joinTrail(rows, histories), Workflows: trailWorkflows(histories)}
+	if subject == trailStaff {
+		if t.Periods, err = models.ListStaffPeriods(ctx, s.DB, id); err != nil {
+			return nil, err
+		}
+		periodise(t.Entries)
+	}
+	return t, nil
+}
+
+// periodise gives each entry of a staff trail (in time order) its period
+// of employment: its lifecycle's, or for an entry of no person's lifecycle
+// (a sign-off, a read, a hold) the latest period begun before it.
+func periodise(entries []TrailEntry) {
+	current := 1
+	for i := range entries {
+		if p := workflows.PeriodOf(entries[i].WorkflowID); p > 0 {
+			entries[i].Period = p
+			current = max(current, p)
+			continue
+		}
+		entries[i].Period = current
+	}
 }
 
 // history reads one run's history from Temporal.
@@ -639,7 +669,7 @@ func trailWorkflows(hs []workflowHistory) []TrailWorkflow {
 var trailCSVHeader = []string{
 	"at", "source", "actor", "action", "reason", "staff_id", "case_id", "authority", "pack_version", "rule_id",
 	"workflow_id", "run_id", "event_id", "audit_id", "hash", "history_event_id", "history_event_type",
-	"request", "update_id", "written_by_event_id",
+	"request", "update_id", "written_by_event_id", "period",
 }
 
 // writeTrailCSV writes the entries as RFC 4180 CSV with a header row. Cell
@@ -661,7 +691,7 @@ func writeTrailCSV(w interface{ Write([]byte) (int, error) }, entries []TrailEnt
 		err := cw.Write(csvCells(
 			e.At.UTC().Format(time.RFC3339Nano), e.Source, e.Actor, e.Action, e.Reason, e.StaffID, e.CaseID,
 			e.Authority, e.PackVersion, e.RuleID, e.WorkflowID, e.RunID, e.EventID, num(e.AuditID), e.Hash,
-			num(e.HistoryEventID), e.HistoryEventType, e.Request, e.UpdateID, num(e.WrittenByEventID),
+			num(e.HistoryEventID), e.HistoryEventType, e.Request, e.UpdateID, num(e.WrittenByEventID), num(int64(e.Period)),
 		))
 		if err != nil {
 			return err

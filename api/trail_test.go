@@ -382,3 +382,23 @@ func TestCSVCellsAreNotFormulas(t *testing.T) {
 		}
 	}
 }
+
+// A rehired person's trail (issue 13): each entry is in its lifecycle's
+// period; one of no person's lifecycle (a sign-off, a read) in the latest
+// period begun before it, so a late write of the first period's retention
+// stays in the first.
+func TestPeriodiseStaffTrail(t *testing.T) {
+	entries := []TrailEntry{
+		{WorkflowID: "Onboard:sw-1"}, {WorkflowID: "SignOff:sw-1.r1"}, {}, {WorkflowID: "Leave:sw-1"},
+		{WorkflowID: "Onboard:sw-1.p2"}, {WorkflowID: "Retention:sw-1"}, {WorkflowID: "SignOff:sw-1.r2"}, {},
+		{WorkflowID: "Supervision:sw-1.p2"},
+	}
+	periodise(entries)
+	var got []int
+	for _, e := range entries {
+		got = append(got, e.Period)
+	}
+	if want := []int{1, 1, 1, 1, 2, 1, 2, 2, 2}; !slices.Equal(got, want) {
+		t.Fatalf("periods %v, want %v", got, want)
+	}
+}

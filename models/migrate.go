@@ -72,6 +72,9 @@ var migrations = []Migration{
 	{Version: 17, Name: "staff leaving day", Up: func(tx *gorm.DB) error {
 		return tx.AutoMigrate(&Staff{}) // adds staff.left_on
 	}},
+	// A leaver who comes back is rehired into a new period of employment;
+	// everyone so far is in their first (issue 13).
+	{Version: 18, Name: "staff periods", Up: migrateStaffPeriods},
 }
 
 // Migrations returns the migrations this binary knows, oldest first.
@@ -217,4 +220,15 @@ func migrateAuditStreams(tx *gorm.DB) error {
 		return err
 	}
 	return tx.Exec("CREATE UNIQUE INDEX IF NOT EXISTS ux_audit_events_stream_seq ON audit_events (stream, seq)").Error
+}
+
+// migrateStaffPeriods adds staff.period and the staff_periods table, and
+// records everyone's first period from their staff row.
+func migrateStaffPeriods(tx *gorm.DB) error {
+	if err := tx.AutoMigrate(&Staff{}, &StaffPeriod{}); err != nil {
+		return err
+	}
+	return tx.Exec(`INSERT INTO staff_periods (staff_id, period, authority, team, role, start_date, left_on, pack_version, created_at, updated_at)
+		SELECT id, period, authority, team, role, start_date, left_on, pack_version, created_at, updated_at FROM staff
+		WHERE NOT EXISTS (SELECT 1 FROM staff_periods p WHERE p.staff_id = staff.id AND p.period = staff.period)`).Error
 }

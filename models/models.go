@@ -31,18 +31,21 @@ const DateLayout = "2006-01-02"
 // Staff is one member of staff as HR registered them; the current supervisor
 // is a projection of the open SupervisorAssignment.
 type Staff struct {
-	ID           string    `gorm:"primaryKey" json:"id"`
-	Name         string    `gorm:"not null;default:''" json:"name"`
-	Authority    string    `gorm:"not null;default:'';index:ix_staff_authority_team,priority:1" json:"authority"`
-	Team         string    `gorm:"not null;default:'';index:ix_staff_authority_team,priority:2" json:"team"`
-	Role         string    `gorm:"not null;default:''" json:"role"`
-	SupervisorID *string   `gorm:"index:ix_staff_supervisor" json:"supervisor_id,omitempty"`
-	StartDate    string    `gorm:"type:varchar(10);not null;default:''" json:"start_date"`        // YYYY-MM-DD
-	Status       string    `gorm:"not null;default:''" json:"status"`                             // "active", "left"
-	LeftOn       string    `gorm:"type:varchar(10);not null;default:''" json:"left_on,omitempty"` // the leaving day, also while still ahead (migration 17)
-	PackVersion  string    `gorm:"not null;default:''" json:"pack_version"`
-	CreatedAt    time.Time `json:"created_at"`
-	UpdatedAt    time.Time `json:"updated_at"`
+	ID           string  `gorm:"primaryKey" json:"id"`
+	Name         string  `gorm:"not null;default:''" json:"name"`
+	Authority    string  `gorm:"not null;default:'';index:ix_staff_authority_team,priority:1" json:"authority"`
+	Team         string  `gorm:"not null;default:'';index:ix_staff_authority_team,priority:2" json:"team"`
+	Role         string  `gorm:"not null;default:''" json:"role"`
+	SupervisorID *string `gorm:"index:ix_staff_supervisor" json:"supervisor_id,omitempty"`
+	StartDate    string  `gorm:"type:varchar(10);not null;default:''" json:"start_date"`        // YYYY-MM-DD
+	Status       string  `gorm:"not null;default:''" json:"status"`                             // "active", "left"
+	LeftOn       string  `gorm:"type:varchar(10);not null;default:''" json:"left_on,omitempty"` // the leaving day, also while still ahead (migration 17)
+	PackVersion  string  `gorm:"not null;default:''" json:"pack_version"`
+	// Period is the period of employment the row describes: 1, and one more
+	// at each rehire (StaffPeriod keeps every one; migration 18).
+	Period    int       `gorm:"not null;default:1" json:"period"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
 }
 
 func (Staff) TableName() string { return "staff" }

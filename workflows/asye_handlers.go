@@ -339,6 +339,10 @@ func (w *asye) recordOutcome(ctx workflow.Context, in OutcomeInput) (ChangeResul
 // ASYE's next one was, so there is no gap.
 func (w *asye) handOver(ctx workflow.Context) {
 	next := ID(KindSupervision, w.in.StaffID)
+	// A rehired worker's ASYE hands over to the same period's supervision.
+	if key := periodKeyOf(ctx, w.in.StaffID); key != w.in.StaffID && workflow.GetVersion(ctx, "rehire-handover-v1", workflow.DefaultVersion, 1) == 1 {
+		next = ID(KindSupervision, key)
+	}
 	w.record(ctx, "handover", activities.Event{
 		Actor:  "system",
 		Action: "asye.handed_over",

@@ -9,7 +9,11 @@ package workflows
 
 import (
 	"fmt"
+	"slices"
+	"strconv"
 	"strings"
+
+	"go.temporal.io/sdk/workflow"
 )
 
 // Registered names. Renaming a Go function must never change these: running
@@ -62,4 +66,49 @@ func ParseID(id string) (kind, businessID string, err error) {
 		return "", "", fmt.Errorf("workflow id %q is not Kind:businessID", id)
 	}
 	return kind, businessID, nil
+}
+
+// personKinds are the lifecycles a person has once per period of employment.
+var personKinds = []string{KindOnboard, KindASYE, KindAgreement, KindSupervision, KindLeave, KindRetention}
+
+// PeriodKey is the business id of a person's lifecycles (Onboard, ASYE,
+// Agreement, Supervision, Leave, Retention) in their nth period of
+// employment: the staff id itself in the first, so the ids of everyone
+// onboarded before rehiring existed stay as they were, and "<staff id>.p<n>"
+// after a rehire. '.' is outside the staff id grammar: no staff id is ever
+// a later period's key.
+func PeriodKey(staffID string, period int) string {
+	if period <= 1 {
+		return staffID
+	}
+	return staffID + ".p" + strconv.Itoa(period)
+}
+
+// PeriodOf is the period of employment a person's lifecycle id belongs to
+// (1 without a period key), and 0 for any other workflow id (a case, a
+// sign-off: its record id has a '.' of its own).
+func PeriodOf(workflowID string) int {
+	kind, key, err := ParseID(workflowID)
+	if err != nil || !slices.Contains(personKinds, kind) {
+		return 0
+	}
+	i := strings.LastIndex(key, ".p")
+	if i < 0 {
+		return 1
+	}
+	n, err := strconv.Atoi(key[i+2:])
+	if err != nil || n < 2 || key[i+2] == '0' {
+		return 1
+	}
+	return n
+}
+
+// periodKeyOf is the business id in a lifecycle's own workflow id: its
+// person's period key ("sw-1", "sw-1.p2"), or staffID when the id is not
+// Kind:businessID (a test's).
+func periodKeyOf(ctx workflow.Context, staffID string) string {
+	if _, key, err := ParseID(workflow.GetInfo(ctx).WorkflowExecution.ID); err == nil {
+		return key
+	}
+	return staffID
 }

@@ -25,8 +25,8 @@ type LeaveResult struct {
 }
 
 // Leave records that a person left and tells each of their lifecycles, which
-// close themselves, recording why. Its ID "Leave:<staff id>" makes HR's
-// retry a no-op.
+// close themselves, recording why. Its ID "Leave:<period key>" (PeriodKey)
+// makes HR's retry a no-op.
 func Leave(ctx workflow.Context, in LeaveInput) (LeaveResult, error) {
 	ctx = withRecordOptions(ctx)
 	info := workflow.GetInfo(ctx)
@@ -71,13 +71,16 @@ func Leave(ctx workflow.Context, in LeaveInput) (LeaveResult, error) {
 	// Leavers before this version had no retention lifecycle.
 	if workflow.GetVersion(ctx, "retention", workflow.DefaultVersion, 1) == 1 {
 		id := ID(KindRetention, in.Staff.ID)
+		// A later period's leave has that period's retention.
+		if in.Staff.Period > 1 && workflow.GetVersion(ctx, "rehire-leave-v1", workflow.DefaultVersion, 1) == 1 {
+			id = ID(KindRetention, PeriodKey(in.Staff.ID, in.Staff.Period))
+		}
 		who := Person{StaffID: in.Staff.ID, Authority: in.Staff.Authority, Team: in.Staff.Team}
 		rin := RetentionInput{
 			StaffID: in.Staff.ID, Authority: in.Staff.Authority, Team: in.Staff.Team, PackVersion: in.Staff.PackVersion,
 			LeftOn: in.Signal.On, Rule: in.Retention, Actor: in.Signal.Actor,
 		}
-		// Already started (the person left before and came back) is logged:
-		// the leave itself stands.
+		// Already started is logged: the leave itself stands.
 		if err := startChild(ctx, id, RetentionWorkflow, who, KindRetention, rin); err != nil {
 			workflow.GetLogger(ctx).Error("retention not started", "workflow", id, "error", err)
 		} else {

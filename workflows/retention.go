@@ -27,6 +27,9 @@ const (
 	// UpdateCorrectLeave corrects the leaving day, or withdraws the leave,
 	// within the grace (LeaveCorrection).
 	UpdateCorrectLeave = "CorrectLeave"
+	// SignalRehired: the leaver was rehired (RehireSignal); the purge is
+	// cancelled.
+	SignalRehired = "Rehired"
 )
 
 // Retention statuses.
@@ -37,7 +40,18 @@ const (
 	RetentionKept    = "kept"    // the pack sets no period: nothing is ever purged
 	// RetentionWithdrawn: the leave was withdrawn within the grace; nothing is purged.
 	RetentionWithdrawn = "withdrawn"
+	// RetentionRehired: the leaver came back before the purge; their earlier
+	// records are kept with the new period's and follow its retention.
+	RetentionRehired = "rehired"
 )
+
+// RehireSignal says a leaver came back: in which period, from when, and who
+// recorded it.
+type RehireSignal struct {
+	Period int    `json:"period"`
+	Start  string `json:"start"` // YYYY-MM-DD
+	Actor  string `json:"actor"`
+}
 
 // DefaultHoldRecheck is how often a held purge looks at the holds again
 // without a signal: a securebase default, not a policy's number.
@@ -123,6 +137,13 @@ func Retention(ctx workflow.Context, in RetentionInput) (RetentionState, error) 
 			w.lifts++
 		}
 	})
+	rehired := workflow.GetSignalChannel(ctx, SignalRehired)
+	workflow.Go(ctx, func(ctx workflow.Context) {
+		var sig RehireSignal
+		if rehired.Receive(ctx, &sig) {
+			w.rehire = &sig
+		}
+	})
 	if w.st.GraceRule != "" {
 		if err := setUpdates(ctx, updateHandler{UpdateCorrectLeave, w.correct, w.validateCorrection}); err != nil {
 			return w.st, err
@@ -148,7 +169,7 @@ func Retention(ctx workflow.Context, in RetentionInput) (RetentionState, error) 
 		}
 		w.life.record(ctx, "scheduled", ev)
 	}
-	if w.st.Status == RetentionKept || w.st.Status == RetentionPurged || w.st.Status == RetentionWithdrawn {
+	if w.st.Status == RetentionKept || w.st.Status == RetentionPurged || w.st.Status == RetentionWithdrawn || w.st.Status == RetentionRehired {
 		return w.end(ctx)
 	}
 	return w.run(ctx)
@@ -261,6 +282,7 @@ type retentionFlow struct {
 	lifts int // hold-lifted signals received
 	// corrections taken: the wait for the purge day starts again.
 	corrections int
+	rehire      *RehireSignal // the leaver came back: no purge
 }
 
 func (w *retentionFlow) recheck() time.Duration {
@@ -276,8 +298,11 @@ func (w *retentionFlow) run(ctx workflow.Context) (RetentionState, error) {
 		due := w.st.PurgeOn.AddDays(-1).EndInstant()
 		if wait := due.Sub(workflow.Now(ctx)); wait > 0 {
 			seen := w.corrections
-			if _, err := awaitSummarised(ctx, wait, "wait for the purge day "+w.st.PurgeOn.String()+" of "+w.in.StaffID+"'s personal supervision records ("+w.st.Rule+")", func() bool { return w.corrections != seen || continueAsNewSuggested(ctx) }); err != nil {
+			if _, err := awaitSummarised(ctx, wait, "wait for the purge day "+w.st.PurgeOn.String()+" of "+w.in.StaffID+"'s personal supervision records ("+w.st.Rule+")", func() bool { return w.corrections != seen || w.rehire != nil || continueAsNewSuggested(ctx) }); err != nil {
 				return w.st, err
+			}
+			if w.rehire != nil {
+				return w.cancel(ctx)
 			}
 			if w.st.Status == RetentionWithdrawn {
 				if w.settles(ctx) {
@@ -308,13 +333,40 @@ func (w *retentionFlow) run(ctx workflow.Context) (RetentionState, error) {
 		}
 		// Wait for a lift (or the re-check, which also covers a lost signal).
 		seen := w.lifts
-		if _, err := awaitSummarised(ctx, w.recheck(), "legal hold on "+w.in.StaffID+"'s records: wait for its lifting or the re-check", func() bool { return w.lifts != seen || continueAsNewSuggested(ctx) }); err != nil {
+		if _, err := awaitSummarised(ctx, w.recheck(), "legal hold on "+w.in.StaffID+"'s records: wait for its lifting or the re-check", func() bool { return w.lifts != seen || w.rehire != nil || continueAsNewSuggested(ctx) }); err != nil {
 			return w.st, err
+		}
+		if w.rehire != nil {
+			return w.cancel(ctx)
 		}
 		if continueAsNewSuggested(ctx) {
 			return w.continueAsNew(ctx)
 		}
 	}
+}
+
+// cancel ends a retention whose leaver came back before the purge: the
+// purge is by staff id and would take the new period's records too, and a
+// council keeps a returning worker's file while they work there again. The
+// earlier records follow the retention of the period that ends last.
+func (w *retentionFlow) cancel(ctx workflow.Context) (RetentionState, error) {
+	_ = workflow.GetVersion(ctx, "rehire-retention-cancel-v1", workflow.DefaultVersion, 1) // marks the change in new histories
+	r := w.rehire
+	w.st.Status, w.st.Holds = RetentionRehired, nil
+	why := fmt.Sprintf("%s was rehired from %s (period %d): the purge set for %s will not happen; the earlier records are kept and follow the retention of the later period",
+		w.in.StaffID, r.Start, r.Period, w.st.PurgeOn)
+	ev := activities.Event{
+		Actor: r.Actor, Action: "retention.cancelled", RuleID: w.st.Rule, Reason: why,
+		Detail: map[string]any{"period": r.Period, "start_date": r.Start, "purge_on": w.st.PurgeOn.String(), "left_on": w.st.LeftOn.String()},
+	}
+	// HR and the auditors were told of the purge; they are told it is off.
+	for _, role := range []string{"hr", "auditor"} {
+		ev.Notifications = append(ev.Notifications, activities.NotificationRecord{
+			RecipientRole: role, Kind: "retention", Subject: fmt.Sprintf("Retention of %s cancelled: rehired", w.in.StaffID), Body: why + ".",
+		})
+	}
+	w.life.record(ctx, fmt.Sprintf("cancelled:period-%d", r.Period), ev)
+	return w.end(ctx)
 }
 
 // held records, once per set of holds, that the purge is due but stopped.
