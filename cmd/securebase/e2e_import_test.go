@@ -154,13 +154,15 @@ func TestImportWorkforceAndCaseload(t *testing.T) {
 	out, _ = importCLI("cases", casesFile, "--apply")
 	wantLines(out, "applied: 5 rows: imported 2, unchanged 0, with problems 3")
 	c1 := sys.expect("GET", "/api/v1/cases/c-1", nil, 200, "")
-	c1Due := day("2026-11-10").AddDays(28)
+	// A due day on a day nobody works moves the pack's way (X-WD-1).
+	moved := pack.CaseSupervision.NonWorkingDay
+	c1Due := moved.Adjust(day("2026-11-10").AddDays(28), cal)
 	if it := findItem(scheduleOf(c1["schedule"]), "supervision:1"); it == nil || it["due"] != c1Due.String() || findItem(scheduleOf(c1["schedule"]), "allocation") != nil {
 		t.Errorf("c-1: %v, want the next case supervision due %s (4w after the last) and no allocation duty", c1["schedule"], c1Due)
 	}
 	c2 := sys.expect("GET", "/api/v1/cases/c-2", nil, 200, "")
-	if it := findItem(scheduleOf(c2["schedule"]), "supervision:1"); it == nil || it["due"] != today.AddDays(28).String() {
-		t.Errorf("c-2 (allocated in 2022): %v, want the next case supervision due %s (4w from today)", c2["schedule"], today.AddDays(28))
+	if c2Due := moved.Adjust(today.AddDays(28), cal); findItem(scheduleOf(c2["schedule"]), "supervision:1") == nil || findItem(scheduleOf(c2["schedule"]), "supervision:1")["due"] != c2Due.String() {
+		t.Errorf("c-2 (allocated in 2022): %v, want the next case supervision due %s (4w from today, off a day nobody works)", c2["schedule"], c2Due)
 	}
 
 	// The same files again change nothing.
