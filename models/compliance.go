@@ -148,23 +148,21 @@ func ComputeCompliance(ctx context.Context, db *gorm.DB, authority, month, asAt 
 	for _, duty := range ComplianceDuties {
 		kinds = append(kinds, duty.Kinds...)
 	}
-	// One statement, in the order of ix_due_items_report (migration 19), so
-	// PostgreSQL reads a month of an authority from that index alone, and
-	// each item's supervisor on its due day (the latest assignment covering
-	// it) by ix_assignments_staff_from. The columns are scanned directly:
-	// a national month is hundreds of thousands of rows.
+	// In the order of ix_due_items_report (migration 19), so PostgreSQL
+	// reads a month of an authority from that index alone; the columns are
+	// scanned directly: a national month is hundreds of thousands of rows.
 	//
 	// An item with no rule is listed, not owed: a record's sign-off where the
 	// pack sets no deadline (Plymouth, Bracknell Forest) is dated from its
 	// session and never overdue, so it is no duty to be on time for.
-	rows, err := db.WithContext(ctx).Raw(`SELECT d.id, d.workflow_id, d."key", d.kind, d.staff_id, d.case_id, d.team, d.due_on,
-			d.status, d.met_on, d.created_at, d.updated_at,
-			COALESCE((SELECT a.supervisor_id FROM supervisor_assignments a
-				WHERE a.staff_id = d.staff_id AND a.from_date <= d.due_on AND (a.to_date IS NULL OR d.due_on < a.to_date)
-				ORDER BY a.from_date DESC, a.id DESC LIMIT 1), '')
-		FROM due_items d
-		WHERE d.authority = ? AND d.due_on >= ? AND d.due_on <= ? AND d.kind IN ? AND d.rule_id <> ''
-		ORDER BY d.due_on, d.staff_id, d.workflow_id, d."key", d.id`, authority, first, last, kinds).Rows()
+	const inMonth = `authority = ? AND due_on >= ? AND due_on <= ? AND kind IN ? AND rule_id <> ''`
+	args := []any{authority, first, last, kinds}
+	supervisors, err := supervisorsOf(ctx, db, inMonth, args)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := db.WithContext(ctx).Raw(`SELECT id, workflow_id, "key", kind, staff_id, case_id, team, due_on, status, met_on, created_at, updated_at
+		FROM due_items WHERE `+inMonth+` ORDER BY due_on, staff_id, workflow_id, "key", id`, args...).Rows()
 	if err != nil {
 		return nil, fmt.Errorf("compliance items for %s %s: %w", authority, month, err)
 	}
@@ -178,13 +176,14 @@ func ComputeCompliance(ctx context.Context, db *gorm.DB, authority, month, asAt 
 			created, updated time.Time
 		)
 		if err := rows.Scan(&it.DueItemID, &it.WorkflowID, &it.Key, &it.Kind, &it.StaffID, &it.CaseID, &it.Team, &it.DueOn,
-			&status, &metOn, &created, &updated, &it.SupervisorID); err != nil {
+			&status, &metOn, &created, &updated); err != nil {
 			return nil, fmt.Errorf("compliance items for %s %s: %w", authority, month, err)
 		}
 		if !created.Before(cutoff) {
 			continue // not yet recorded as at D
 		}
 		it.Duty = dutyOf(it.Kind)
+		it.SupervisorID = supervisorOn(supervisors[it.StaffID], it.DueOn)
 		settledByD := updated.Before(cutoff) // the latest write was known at D
 		switch {
 		case metOn != nil && *metOn <= asAt && settledByD:
@@ -249,6 +248,34 @@ func flagShortSessions(ctx context.Context, db *gorm.DB, items []ComplianceItem)
 		}
 	}
 	return nil
+}
+
+// supervisorsOf loads the dated supervision history of everyone with an
+// item in the month (the items' own condition, as a semi-join: no list of
+// ids to send or plan).
+func supervisorsOf(ctx context.Context, db *gorm.DB, inMonth string, args []any) (map[string][]SupervisorAssignment, error) {
+	var as []SupervisorAssignment
+	err := db.WithContext(ctx).Where("staff_id IN (SELECT staff_id FROM due_items WHERE "+inMonth+")", args...).
+		Order("from_date, id").Find(&as).Error
+	if err != nil {
+		return nil, fmt.Errorf("supervisor assignments: %w", err)
+	}
+	out := map[string][]SupervisorAssignment{}
+	for _, a := range as {
+		out[a.StaffID] = append(out[a.StaffID], a)
+	}
+	return out, nil
+}
+
+// supervisorOn is who supervised on day: the assignment with From <= day < To.
+func supervisorOn(as []SupervisorAssignment, day string) string {
+	who := ""
+	for _, a := range as {
+		if a.From <= day && (a.To == nil || day < *a.To) {
+			who = a.SupervisorID
+		}
+	}
+	return who
 }
 
 // ComplianceCounts is one number set and the items behind each number.

@@ -84,7 +84,9 @@ func seedRandomCompliance(t *testing.T, db *gorm.DB, seed uint64) {
 	instant := func(after time.Time, days int) time.Time {
 		return after.Add(time.Duration(rng.IntN(days*24*60)) * time.Minute).Truncate(time.Second)
 	}
-	day := func(from time.Time, days int) string { return from.AddDate(0, 0, rng.IntN(days)).Format(models.DateLayout) }
+	day := func(from time.Time, days int) string {
+		return from.AddDate(0, 0, rng.IntN(days)).Format(models.DateLayout)
+	}
 	var rows []models.DueItem
 	for i := range 400 {
 		s := staff[rng.IntN(len(staff))]
