@@ -167,7 +167,10 @@ func ComputeCompliance(ctx context.Context, db *gorm.DB, authority, month, asAt 
 		return nil, fmt.Errorf("compliance items for %s %s: %w", authority, month, err)
 	}
 	defer rows.Close()
-	var items []ComplianceItem
+	// Gathered in blocks and copied once: growing one slice of a national
+	// month's items copied them over and over.
+	var blocks [][]ComplianceItem
+	block, n := make([]ComplianceItem, 0, 4096), 0
 	for rows.Next() {
 		var (
 			it               ComplianceItem
@@ -202,13 +205,18 @@ func ComputeCompliance(ctx context.Context, db *gorm.DB, authority, month, asAt 
 		default:
 			it.Outcome = OutcomePending
 		}
-		items = append(items, it)
+		if len(block) == cap(block) {
+			blocks, block = append(blocks, block), make([]ComplianceItem, 0, 2*cap(block))
+		}
+		block = append(block, it)
+		n++
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("compliance items for %s %s: %w", authority, month, err)
 	}
-	if items == nil {
-		items = []ComplianceItem{}
+	items := make([]ComplianceItem, 0, n)
+	for _, b := range append(blocks, block) {
+		items = append(items, b...)
 	}
 	if err := flagShortSessions(ctx, db, items); err != nil {
 		return nil, err
@@ -254,15 +262,22 @@ func flagShortSessions(ctx context.Context, db *gorm.DB, items []ComplianceItem)
 // item in the month (the items' own condition, as a semi-join: no list of
 // ids to send or plan).
 func supervisorsOf(ctx context.Context, db *gorm.DB, inMonth string, args []any) (map[string][]SupervisorAssignment, error) {
-	var as []SupervisorAssignment
-	err := db.WithContext(ctx).Where("staff_id IN (SELECT staff_id FROM due_items WHERE "+inMonth+")", args...).
-		Order("from_date, id").Find(&as).Error
+	rows, err := db.WithContext(ctx).Raw(`SELECT staff_id, supervisor_id, from_date, to_date FROM supervisor_assignments
+		WHERE staff_id IN (SELECT staff_id FROM due_items WHERE `+inMonth+`) ORDER BY from_date, id`, args...).Rows()
 	if err != nil {
 		return nil, fmt.Errorf("supervisor assignments: %w", err)
 	}
+	defer rows.Close()
 	out := map[string][]SupervisorAssignment{}
-	for _, a := range as {
+	for rows.Next() {
+		var a SupervisorAssignment
+		if err := rows.Scan(&a.StaffID, &a.SupervisorID, &a.From, &a.To); err != nil {
+			return nil, fmt.Errorf("supervisor assignments: %w", err)
+		}
 		out[a.StaffID] = append(out[a.StaffID], a)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("supervisor assignments: %w", err)
 	}
 	return out, nil
 }
