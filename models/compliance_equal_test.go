@@ -321,3 +321,33 @@ func referenceSummarise(items []models.ComplianceItem, team string) []models.Dut
 	}
 	return out
 }
+
+// Migration 19 on a database that has migration 9's index: the report's
+// index replaces it, and a fresh database ends the same.
+func TestMigration19ReplacesTheAuthorityIndex(t *testing.T) {
+	for _, b := range dbtest.Backends() {
+		t.Run(b.Name, func(t *testing.T) {
+			db := b.Open(t)
+			m := db.Migrator()
+			if !m.HasIndex(&models.DueItem{}, "ix_due_items_report") || m.HasIndex(&models.DueItem{}, "ix_due_items_authority_due") {
+				t.Fatal("a fresh database: want ix_due_items_report and not ix_due_items_authority_due")
+			}
+			// Back to version 18 with migration 9's index, then up again.
+			if err := db.Exec("DROP INDEX ix_due_items_report").Error; err != nil {
+				t.Fatal(err)
+			}
+			if err := db.Exec("CREATE INDEX ix_due_items_authority_due ON due_items (authority, due_on)").Error; err != nil {
+				t.Fatal(err)
+			}
+			if err := db.Exec("DELETE FROM schema_migrations WHERE version = 19").Error; err != nil {
+				t.Fatal(err)
+			}
+			if err := models.Migrate(db); err != nil {
+				t.Fatal(err)
+			}
+			if !m.HasIndex(&models.DueItem{}, "ix_due_items_report") || m.HasIndex(&models.DueItem{}, "ix_due_items_authority_due") {
+				t.Fatal("after migration 19: want ix_due_items_report and not ix_due_items_authority_due")
+			}
+		})
+	}
+}

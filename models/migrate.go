@@ -55,7 +55,7 @@ var migrations = []Migration{
 	// A month's compliance report for one authority read the whole nation's
 	// month through ix_due_items_due (`securebase bench reads`).
 	{Version: 9, Name: "due items by authority and day", Up: func(tx *gorm.DB) error {
-		return tx.AutoMigrate(&DueItem{}) // adds ix_due_items_authority_due
+		return tx.AutoMigrate(&DueItem{}) // added ix_due_items_authority_due (migration 19 replaces it)
 	}},
 	// Personal text out of the audit log, where a purge can reach it (personal_text.go).
 	{Version: 10, Name: "personal texts", Up: func(tx *gorm.DB) error {
