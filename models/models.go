@@ -109,8 +109,8 @@ type DueItem struct {
 	StaffID    string    `gorm:"not null;default:'';index:ix_due_items_staff_due,priority:1" json:"staff_id"`
 	CaseID     string    `gorm:"not null;default:'';index:ix_due_items_case" json:"case_id,omitempty"`
 	Team       string    `gorm:"not null;default:'';index:ix_due_items_team_due,priority:1" json:"team"`
-	Authority  string    `gorm:"not null;default:'';index:ix_due_items_authority_due,priority:1" json:"authority"`
-	DueOn      string    `gorm:"type:varchar(10);not null;index:ix_due_items_staff_due,priority:2;index:ix_due_items_team_due,priority:2;index:ix_due_items_due;index:ix_due_items_authority_due,priority:2" json:"due_on"` // YYYY-MM-DD
+	Authority  string    `gorm:"not null;default:''" json:"authority"`                                                                                                          // ix_due_items_report (migration 19)
+	DueOn      string    `gorm:"type:varchar(10);not null;index:ix_due_items_staff_due,priority:2;index:ix_due_items_team_due,priority:2;index:ix_due_items_due" json:"due_on"` // YYYY-MM-DD
 	Status     string    `gorm:"not null" json:"status"`
 	MetOn      *string   `gorm:"type:varchar(10)" json:"met_on,omitempty"` // YYYY-MM-DD
 	RuleID     string    `gorm:"not null;default:''" json:"rule_id"`
