@@ -235,7 +235,7 @@ func ComputeCompliance(ctx context.Context, db *gorm.DB, authority, month, asAt 
 func flagShortSessions(ctx context.Context, db *gorm.DB, items []ComplianceItem) error {
 	var from, to string
 	for _, it := range items {
-		if it.MetOn != "" && (it.Kind == "supervision_session" || it.Kind == "asye_session") {
+		if isSessionItem(it) {
 			if from == "" || it.MetOn < from {
 				from = it.MetOn
 			}
@@ -255,11 +255,17 @@ func flagShortSessions(ctx context.Context, db *gorm.DB, items []ComplianceItem)
 		held[[2]string{s.WorkflowID, s.HeldOn}] = true
 	}
 	for i := range items {
-		if it := &items[i]; it.MetOn != "" && held[[2]string{it.WorkflowID, it.MetOn}] {
+		if it := &items[i]; isSessionItem(*it) && held[[2]string{it.WorkflowID, it.MetOn}] {
 			it.Short = true
 		}
 	}
 	return nil
+}
+
+// isSessionItem: a held session's due item, the only kind a short session
+// flags (a rebooking or a team duty met the same day is not "short").
+func isSessionItem(it ComplianceItem) bool {
+	return it.MetOn != "" && (it.Kind == "supervision_session" || it.Kind == "asye_session")
 }
 
 // supervisorsOf loads the dated supervision history of everyone the items
