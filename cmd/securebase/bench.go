@@ -68,6 +68,7 @@ func newBenchCmd() *cobra.Command {
 	cmd.AddCommand(newBenchFootprintCmd()) // footprint.go
 	cmd.AddCommand(newBenchDatasetCmd(), newBenchReadsCmd())
 	cmd.AddCommand(newBenchYearCmd())
+	cmd.AddCommand(newBenchImportFilesCmd()) // import_files.go
 	return cmd
 }
 
