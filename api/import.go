@@ -40,6 +40,9 @@ const (
 // maxImportBody bounds an uploaded file: 100,000 cases fit many times over.
 const maxImportBody = 64 << 20
 
+// The import route alone takes more than maxBody: a council's whole export.
+func init() { bodyLimits["POST /api/v1/imports/:kind"] = maxImportBody }
+
 // importConcurrency is how many rows are onboarded or allocated at once.
 const importConcurrency = 16
 

@@ -220,6 +220,18 @@ func TestImportWorkforceAndCaseload(t *testing.T) {
 	wantLines(out, "applied: 8 rows: imported 1, unchanged 4, with problems 3")
 	sys.expect("GET", "/api/v1/staff/sw-2", nil, 200, "")
 
+	// A whole export is larger than the 64 KiB other routes take: 2,000
+	// rows (about 150 KiB) are read and checked, not refused as too large.
+	big := []string{"staff_number,name,authority,team,role,start_date,line_manager,last_supervision,agreement_signed,payroll_ref"}
+	for i := range 2000 {
+		big = append(big, fmt.Sprintf("big-%04d,Person Number %04d With A Long Name,cumberland,north,social_worker,2024-02-01,tm-1,2026-11-20,2026-01-15,PAYROLL-REFERENCE-%06d", i, i, i))
+	}
+	if body := strings.Join(big, "\n") + "\n"; len(body) <= 64<<10 {
+		t.Fatalf("the big file is only %d bytes", len(body))
+	} else if rep := sys.expect("POST", "/api/v1/imports/staff", body, 200, ""); rep["rows"] != float64(2000) || rep["new"] != float64(2000) {
+		t.Errorf("a 2,000-row dry run: %v rows, %v new; want 2000 and 2000", rep["rows"], rep["new"])
+	}
+
 	// Through the API: a supervisee may not import; a bad kind is a 404; a
 	// file without a required column is a 400 naming the file.
 	sys.asRole("sw-1", api.RoleSupervisee).expect("POST", "/api/v1/imports/staff", staffCSV, 403, "")
