@@ -177,9 +177,12 @@ func (s *Server) startCase(ctx context.Context, in workflows.CaseInput, holder *
 		ID: workflows.ID(workflows.KindCase, in.CaseID), TaskQueue: workflows.TaskQueue,
 		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
 		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_FAIL,
-		TypedSearchAttributes:    workflows.SearchAttributes(holder.ID, in.Authority, in.Team, workflows.KindCase),
-		StaticSummary:            summary,
-		StaticDetails:            details,
+		// Without it the SDK answers a used id with that run's handle, and an
+		// import would count a case started before as new.
+		WorkflowExecutionErrorWhenAlreadyStarted: true,
+		TypedSearchAttributes:                    workflows.SearchAttributes(holder.ID, in.Authority, in.Team, workflows.KindCase),
+		StaticSummary:                            summary,
+		StaticDetails:                            details,
 	}, workflows.CaseWorkflow, in)
 	return err
 }

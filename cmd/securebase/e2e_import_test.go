@@ -201,17 +201,25 @@ func TestImportWorkforceAndCaseload(t *testing.T) {
 		t.Errorf("c-1: %v, want the next case supervision due %s (4w after the last) and no allocation duty", c1["schedule"], c1Due)
 	}
 	c2 := sys.expect("GET", "/api/v1/cases/c-2", nil, 200, "")
-	if it := findItem(scheduleOf(c2["schedule"]), "supervision:1"); it == nil || it["due"] != today.AddDays(28).String() {
-		t.Errorf("c-2 (allocated in 2022): %v, want the next case supervision due %s (4w from today)", c2["schedule"], today.AddDays(28))
+	// 4 weeks from today, moved off a day nobody works as the pack says
+	// (the test failed on 2026-12-04, when that day was New Year's Day).
+	c2Due := pack.CaseSupervision.NonWorkingDay.Adjust(today.AddDays(28), cal)
+	if it := findItem(scheduleOf(c2["schedule"]), "supervision:1"); it == nil || it["due"] != c2Due.String() {
+		t.Errorf("c-2 (allocated in 2022): %v, want the next case supervision due %s (4w from today)", c2["schedule"], c2Due)
 	}
 
-	// The same files again change nothing.
+	// The same files again change nothing, even for a case whose lifecycle
+	// runs but whose allocation the worker has not yet written (as behind a
+	// large import): it is compared with its lifecycle, not started again.
+	if err := db.Exec("DELETE FROM cases WHERE id = 'c-2'").Error; err != nil {
+		t.Fatal(err)
+	}
 	out, _ = importCLI("staff", staffFile, "--apply")
 	wantLines(out, "applied: 8 rows: imported 0, unchanged 4, with problems 4")
 	out, _ = importCLI("cases", casesFile, "--apply")
 	wantLines(out, "applied: 6 rows: imported 0, unchanged 2, with problems 4")
-	if s, c := count(t, db, &models.Staff{}, "1 = 1"), count(t, db, &models.Case{}, "1 = 1"); s != 4 || c != 2 {
-		t.Fatalf("after importing again: %d staff, %d cases; want 4 and 2", s, c)
+	if s, c := count(t, db, &models.Staff{}, "1 = 1"), count(t, db, &models.Case{}, "1 = 1"); s != 4 || c != 1 {
+		t.Fatalf("after importing again: %d staff, %d cases on record; want 4 and 1 (c-2's row removed)", s, c)
 	}
 
 	// A corrected file imports the rows it corrects.
