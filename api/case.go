@@ -12,6 +12,7 @@ import (
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
+	"gorm.io/gorm"
 
 	"github.com/securebase/securebase/models"
 	"github.com/securebase/securebase/policy"
@@ -52,6 +53,8 @@ type AllocateRequest struct {
 	// An existing case being imported: when it was last supervised, from
 	// which the next case supervision is due (not from the allocation).
 	LastCaseSupervision string `json:"last_case_supervision,omitempty"`
+	// OpenActions are its SMART actions still open, set before securebase.
+	OpenActions []SmartActionRequest `json:"open_actions,omitempty"`
 }
 
 // allocate starts the Case workflow. The same request again returns the
@@ -74,8 +77,6 @@ func (s *Server) allocateCase(ctx context.Context, actor string, req AllocateReq
 	on, pack := a.on, a.pack
 	ctx, cancel := context.WithTimeout(ctx, s.Wait)
 	defer cancel()
-	id := workflows.ID(workflows.KindCase, req.CaseID)
-
 	// A retry finds the case that exists.
 	if sched, err := s.caseSchedule(ctx, req.CaseID); err == nil {
 		return s.sameAllocation(sched, req, http.StatusOK)
@@ -83,61 +84,15 @@ func (s *Server) allocateCase(ctx context.Context, actor string, req AllocateReq
 		return 0, nil, err
 	}
 
-	worker, err := models.GetStaff(ctx, s.DB, req.WorkerID)
-	if errors.Is(err, models.ErrNotFound) || (err == nil && (worker.Authority != req.Authority || worker.Status != "active")) {
-		return 0, nil, unprocessable([]Problem{{Field: "worker_id", Problem: fmt.Sprintf("no active member of staff %q in %s", req.WorkerID, req.Authority)}})
-	} else if err != nil {
-		return 0, nil, err
-	}
-	// Who holds the case: a student is involved and their supervisor holds
-	// it; a role that holds no cases is refused (as the pack says).
-	holder, involved := worker, ""
-	var applied []policy.RoleAllocation
-	if r, ok := pack.Caseload.NotAllocatedFor(worker.Role); ok {
-		if r.Instead != "supervisor" || worker.SupervisorID == nil {
-			return 0, nil, unprocessable([]Problem{{Field: "worker_id", Problem: fmt.Sprintf("%s is a %s: %ss do not hold cases", worker.ID, worker.Role, worker.Role), Rule: r.Rule}})
-		}
-		applied = append(applied, r)
-		if holder, err = models.GetStaff(ctx, s.DB, *worker.SupervisorID); err != nil {
-			return 0, nil, err
-		}
-		involved = worker.ID
-		if r2, ok := pack.Caseload.NotAllocatedFor(holder.Role); ok && r2.Instead == "" {
-			return 0, nil, unprocessable([]Problem{{Field: "worker_id", Problem: fmt.Sprintf("%s's supervisor %s is a %s and holds no cases: allocate to a case-holding worker with %s involved", worker.ID, holder.ID, holder.Role, worker.ID), Rule: r2.Rule}})
-		}
-	}
-	overMax, probs, err := s.checkCaseload(ctx, pack, holder, on, req.OverMaxReason, req.ReviewDate)
+	in, holder, err := s.planAllocation(ctx, dbPeople{s.DB}, actor, req, a)
 	if err != nil {
 		return 0, nil, err
 	}
-	if len(probs) > 0 {
-		return 0, nil, unprocessable(probs)
-	}
-	supervisorID, managerID := s.lineOf(ctx, holder)
-	in := workflows.CaseInput{
-		CaseID: req.CaseID, Authority: req.Authority, Team: req.Team, Category: req.Category,
-		WorkerID: holder.ID, InvolvedID: involved, SupervisorID: supervisorID, ManagerID: managerID,
-		AllocatedOn: on, ChronicNeglect: req.ChronicNeglect, OverMax: overMax,
-		Pack: pack.Ref(), Escalation: pack.Escalation, ClosureDays: pack.ClosureDays, Actor: actor, AllocRules: applied,
-		DutiesFrom: a.dutiesFrom, LastSupervised: a.lastSupervised,
-	}
-	if pack.CaseSupervision != nil {
-		in.Rules = *pack.CaseSupervision
-	}
-	summary, details := workflows.Describe(workflows.CaseWorkflow, in)
-	_, err = s.Temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
-		ID: id, TaskQueue: workflows.TaskQueue,
-		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
-		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
-		TypedSearchAttributes:    workflows.SearchAttributes(holder.ID, req.Authority, req.Team, workflows.KindCase),
-		StaticSummary:            summary,
-		StaticDetails:            details,
-	}, workflows.CaseWorkflow, in)
 	var started *serviceerror.WorkflowExecutionAlreadyStarted
-	if err != nil && !errors.As(err, &started) {
+	if err := s.startCase(ctx, in, holder); err != nil && !errors.As(err, &started) {
 		return 0, nil, err
 	}
-	if err := s.ensureCaseload(ctx, pack, holder, on, "add", req.CaseID); err != nil {
+	if err := s.ensureCaseload(ctx, pack, holder, in.SupervisorID, in.ManagerID, on, "add", req.CaseID); err != nil {
 		return 0, nil, err
 	}
 	sched, err := s.caseSchedule(ctx, req.CaseID)
@@ -148,11 +103,96 @@ func (s *Server) allocateCase(ctx context.Context, actor string, req AllocateReq
 	return s.sameAllocation(sched, req, http.StatusCreated)
 }
 
+// staffBook is how allocation finds a member of staff and counts their open
+// cases: the database for one request, a cache for an import's many.
+type staffBook interface {
+	staff(ctx context.Context, id string) (*models.Staff, error)
+	openCases(ctx context.Context, id string) (int, error)
+}
+
+type dbPeople struct{ db *gorm.DB }
+
+func (p dbPeople) staff(ctx context.Context, id string) (*models.Staff, error) {
+	return models.GetStaff(ctx, p.db, id)
+}
+
+func (p dbPeople) openCases(ctx context.Context, id string) (int, error) {
+	return models.CountOpenCases(ctx, p.db, id)
+}
+
+// planAllocation decides who holds a checked case and under which rules:
+// the lifecycle's input, or a 422 naming the field.
+func (s *Server) planAllocation(ctx context.Context, look staffBook, actor string, req AllocateRequest, a caseStart) (workflows.CaseInput, *models.Staff, error) {
+	on, pack := a.on, a.pack
+	worker, err := look.staff(ctx, req.WorkerID)
+	if errors.Is(err, models.ErrNotFound) || (err == nil && (worker.Authority != req.Authority || worker.Status != "active")) {
+		return workflows.CaseInput{}, nil, unprocessable([]Problem{{Field: "worker_id", Problem: fmt.Sprintf("no active member of staff %q in %s", req.WorkerID, req.Authority)}})
+	} else if err != nil {
+		return workflows.CaseInput{}, nil, err
+	}
+	// Who holds the case: a student is involved and their supervisor holds
+	// it; a role that holds no cases is refused (as the pack says).
+	holder, involved := worker, ""
+	var applied []policy.RoleAllocation
+	if r, ok := pack.Caseload.NotAllocatedFor(worker.Role); ok {
+		if r.Instead != "supervisor" || worker.SupervisorID == nil {
+			return workflows.CaseInput{}, nil, unprocessable([]Problem{{Field: "worker_id", Problem: fmt.Sprintf("%s is a %s: %ss do not hold cases", worker.ID, worker.Role, worker.Role), Rule: r.Rule}})
+		}
+		applied = append(applied, r)
+		if holder, err = look.staff(ctx, *worker.SupervisorID); err != nil {
+			return workflows.CaseInput{}, nil, err
+		}
+		involved = worker.ID
+		if r2, ok := pack.Caseload.NotAllocatedFor(holder.Role); ok && r2.Instead == "" {
+			return workflows.CaseInput{}, nil, unprocessable([]Problem{{Field: "worker_id", Problem: fmt.Sprintf("%s's supervisor %s is a %s and holds no cases: allocate to a case-holding worker with %s involved", worker.ID, holder.ID, holder.Role, worker.ID), Rule: r2.Rule}})
+		}
+	}
+	n, err := look.openCases(ctx, holder.ID)
+	if err != nil {
+		return workflows.CaseInput{}, nil, err
+	}
+	overMax, probs := s.overMax(pack, holder, n, on, req.OverMaxReason, req.ReviewDate)
+	if len(probs) > 0 {
+		return workflows.CaseInput{}, nil, unprocessable(probs)
+	}
+	supervisorID, managerID := lineOf(ctx, look, holder)
+	in := workflows.CaseInput{
+		CaseID: req.CaseID, Authority: req.Authority, Team: req.Team, Category: req.Category,
+		WorkerID: holder.ID, InvolvedID: involved, SupervisorID: supervisorID, ManagerID: managerID,
+		AllocatedOn: on, ChronicNeglect: req.ChronicNeglect, OverMax: overMax,
+		Pack: pack.Ref(), Escalation: pack.Escalation, ClosureDays: pack.ClosureDays, Actor: actor, AllocRules: applied,
+		DutiesFrom: a.dutiesFrom, LastSupervised: a.lastSupervised, Actions: a.actions,
+	}
+	if pack.CaseSupervision != nil {
+		in.Rules = *pack.CaseSupervision
+	}
+	return in, holder, nil
+}
+
+// startCase starts a case's lifecycle; a case id already used is
+// WorkflowExecutionAlreadyStarted, for the caller to compare.
+func (s *Server) startCase(ctx context.Context, in workflows.CaseInput, holder *models.Staff) error {
+	summary, details := workflows.Describe(workflows.CaseWorkflow, in)
+	_, err := s.Temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+		ID: workflows.ID(workflows.KindCase, in.CaseID), TaskQueue: workflows.TaskQueue,
+		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
+		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_FAIL,
+		// Without it the SDK answers a used id with that run's handle, and an
+		// import would count a case started before as new.
+		WorkflowExecutionErrorWhenAlreadyStarted: true,
+		TypedSearchAttributes:                    workflows.SearchAttributes(holder.ID, in.Authority, in.Team, workflows.KindCase),
+		StaticSummary:                            summary,
+		StaticDetails:                            details,
+	}, workflows.CaseWorkflow, in)
+	return err
+}
+
 // caseStart is a checked allocation's dates and the pack it runs under
 // (today's, with duties from today, for an allocation before every version).
 type caseStart struct {
 	on, lastSupervised, dutiesFrom policy.Date
 	pack                           *policy.Pack
+	actions                        []workflows.SmartAction
 }
 
 // checkAllocation checks the request alone and returns every problem.
@@ -174,6 +214,14 @@ func (s *Server) checkAllocation(req AllocateRequest) (caseStart, []Problem) {
 	} else if !on.IsZero() && !lastSupervised.IsZero() && lastSupervised.Before(on) {
 		add("last_case_supervision", fmt.Sprintf("%s is before the allocation on %s", lastSupervised, on))
 	}
+	var actions []workflows.SmartAction
+	for i, a := range req.OpenActions {
+		at := fmt.Sprintf("open_actions[%d]", i)
+		// SMART: what, who, by when (as a supervision sets one).
+		k.text(at+".what", a.What, "an action says what")
+		k.text(at+".who", a.Who, "an action says who")
+		actions = append(actions, workflows.SmartAction{What: a.What, Who: a.Who, ByWhen: k.date(at+".by_when", a.ByWhen)})
+	}
 	var pack *policy.Pack
 	var dutiesFrom policy.Date // an allocation before every pack version: duties start today
 	if !slices.Contains(s.Packs.Authorities(), req.Authority) {
@@ -191,7 +239,7 @@ func (s *Server) checkAllocation(req AllocateRequest) (caseStart, []Problem) {
 			add("category", fmt.Sprintf("%q is not a category of the %s pack %v", req.Category, req.Authority, pack.CaseSupervision.CategoryNames()))
 		}
 	}
-	return caseStart{on: on, lastSupervised: lastSupervised, dutiesFrom: dutiesFrom, pack: pack}, k.probs
+	return caseStart{on: on, lastSupervised: lastSupervised, dutiesFrom: dutiesFrom, pack: pack, actions: actions}, k.probs
 }
 
 // sameAllocation answers with the case when the request matches it. A
@@ -220,16 +268,19 @@ func (s *Server) sameAllocation(sched *workflows.CaseSchedule, req AllocateReque
 // above the pack's maximum (held to the ASYE share), a reason and a review
 // date are needed.
 func (s *Server) checkCaseload(ctx context.Context, pack *policy.Pack, holder *models.Staff, on policy.Date, reason, review string) (*workflows.OverMax, []Problem, error) {
-	limit, rule, ok := pack.Caseload.Limit(s.asyeShare(pack, holder, on))
-	if !ok {
-		return nil, nil, nil
-	}
 	n, err := models.CountOpenCases(ctx, s.DB, holder.ID)
 	if err != nil {
 		return nil, nil, err
 	}
-	if n+1 <= limit {
-		return nil, nil, nil
+	m, probs := s.overMax(pack, holder, n, on, reason, review)
+	return m, probs, nil
+}
+
+// overMax is checkCaseload for a worker holding n open cases.
+func (s *Server) overMax(pack *policy.Pack, holder *models.Staff, n int, on policy.Date, reason, review string) (*workflows.OverMax, []Problem) {
+	limit, rule, ok := pack.Caseload.Limit(s.asyeShare(pack, holder, on))
+	if !ok || n+1 <= limit {
+		return nil, nil
 	}
 	var probs []Problem
 	what := fmt.Sprintf("%s holds %d cases; this allocation takes them above the maximum of %d", holder.ID, n, limit)
@@ -246,9 +297,9 @@ func (s *Server) checkCaseload(ctx context.Context, pack *policy.Pack, holder *m
 		probs = append(probs, Problem{Field: "review_date", Problem: fmt.Sprintf("%s is not after the allocation on %s", rd, on), Rule: rule})
 	}
 	if len(probs) > 0 {
-		return nil, probs, nil
+		return nil, probs
 	}
-	return &workflows.OverMax{Cases: n + 1, Limit: limit, Reason: reason, ReviewDate: rd, Rule: rule}, nil, nil
+	return &workflows.OverMax{Cases: n + 1, Limit: limit, Reason: reason, ReviewDate: rd, Rule: rule}, nil
 }
 
 // asyeShare is an NQSW's caseload share on a day (0: not held to one).
@@ -266,10 +317,14 @@ func (s *Server) asyeShare(pack *policy.Pack, st *models.Staff, on policy.Date) 
 
 // lineOf is a worker's supervisor and the supervisor's manager.
 func (s *Server) lineOf(ctx context.Context, st *models.Staff) (string, string) {
+	return lineOf(ctx, dbPeople{s.DB}, st)
+}
+
+func lineOf(ctx context.Context, look staffBook, st *models.Staff) (string, string) {
 	if st.SupervisorID == nil {
 		return "", ""
 	}
-	sup, err := models.GetStaff(ctx, s.DB, *st.SupervisorID)
+	sup, err := look.staff(ctx, *st.SupervisorID)
 	if err != nil || sup.SupervisorID == nil {
 		return *st.SupervisorID, ""
 	}
@@ -279,8 +334,7 @@ func (s *Server) lineOf(ctx context.Context, st *models.Staff) (string, string) 
 // ensureCaseload starts the worker's caseload lifecycle if it is not running
 // and tells it of the change: signal-with-start is idempotent, and the
 // caseload counts a case once however often it hears of it.
-func (s *Server) ensureCaseload(ctx context.Context, pack *policy.Pack, st *models.Staff, on policy.Date, op, caseID string) error {
-	supervisorID, managerID := s.lineOf(ctx, st)
+func (s *Server) ensureCaseload(ctx context.Context, pack *policy.Pack, st *models.Staff, supervisorID, managerID string, on policy.Date, op, caseID string) error {
 	in := workflows.CaseloadInput{
 		StaffID: st.ID, Name: st.Name, Authority: st.Authority, Team: st.Team, SupervisorID: supervisorID, ManagerID: managerID,
 		Start: on, Pack: pack.Ref(), Escalation: pack.Escalation, ClosureDays: pack.ClosureDays, Actor: "system",
@@ -508,7 +562,7 @@ func (s *Server) caseTransfer(c *gin.Context) (int, any, error) {
 		return 0, nil, unprocessable([]Problem{{Field: "to_worker_id", Problem: to.ID + " has no supervisor of record"}})
 	}
 	// The receiving worker's caseload must be running to hear of the case.
-	if err := s.ensureCaseload(ctx, pack, to, on, "ensure", id); err != nil {
+	if err := s.ensureCaseload(ctx, pack, to, supervisorID, managerID, on, "ensure", id); err != nil {
 		return 0, nil, err
 	}
 	in := workflows.TransferInput{RequestID: req.RequestID, ToWorkerID: to.ID, ToTeam: to.Team, ToSupervisorID: supervisorID, ToManagerID: managerID, On: on, Actor: actor(c)}

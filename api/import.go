@@ -23,8 +23,12 @@ import (
 	"sync"
 
 	"github.com/gin-gonic/gin"
+	"go.temporal.io/api/serviceerror"
+	"golang.org/x/sync/errgroup"
+	"gorm.io/gorm"
 
 	"github.com/securebase/securebase/models"
+	"github.com/securebase/securebase/workflows"
 )
 
 // Import kinds: the route's :kind.
@@ -36,6 +40,9 @@ const (
 // maxImportBody bounds an uploaded file: 100,000 cases fit many times over.
 const maxImportBody = 64 << 20
 
+// The import route alone takes more than maxBody: a council's whole export.
+func init() { bodyLimits["POST /api/v1/imports/:kind"] = maxImportBody }
+
 // importConcurrency is how many rows are onboarded or allocated at once.
 const importConcurrency = 16
 
@@ -46,35 +53,41 @@ type column struct {
 	aliases []string
 	field   string
 	set     func(row any, v string)
+	// parse, for a column holding a list, sets the field or says why not.
+	parse func(row any, v string) error
 }
 
 // StaffColumns are the staff file's columns (an HR export).
 var staffColumns = []column{
-	{"staff_number", []string{"staff_id", "employee_number", "id"}, "id", func(r any, v string) { r.(*StaffRequest).ID = v }},
-	{"name", []string{"full_name"}, "name", func(r any, v string) { r.(*StaffRequest).Name = v }},
-	{"authority", nil, "authority", func(r any, v string) { r.(*StaffRequest).Authority = v }},
-	{"team", nil, "team", func(r any, v string) { r.(*StaffRequest).Team = v }},
-	{"role", nil, "role", func(r any, v string) { r.(*StaffRequest).Role = v }},
-	{"start_date", []string{"started"}, "start_date", func(r any, v string) { r.(*StaffRequest).StartDate = v }},
-	{"line_manager", []string{"supervisor", "supervisor_id", "line_manager_staff_number"}, "supervisor_id", func(r any, v string) { r.(*StaffRequest).SupervisorID = v }},
-	{"last_supervision", []string{"last_personal_supervision", "date_of_last_supervision"}, "last_supervision", func(r any, v string) { r.(*StaffRequest).LastSupervision = v }},
-	{"agreement_signed", []string{"agreement_signed_on", "date_agreement_signed"}, "agreement_signed", func(r any, v string) { r.(*StaffRequest).AgreementSigned = v }},
+	{"staff_number", []string{"staff_id", "employee_number", "id"}, "id", func(r any, v string) { r.(*StaffRequest).ID = v }, nil},
+	{"name", []string{"full_name"}, "name", func(r any, v string) { r.(*StaffRequest).Name = v }, nil},
+	{"authority", nil, "authority", func(r any, v string) { r.(*StaffRequest).Authority = v }, nil},
+	{"team", nil, "team", func(r any, v string) { r.(*StaffRequest).Team = v }, nil},
+	{"role", nil, "role", func(r any, v string) { r.(*StaffRequest).Role = v }, nil},
+	{"start_date", []string{"started"}, "start_date", func(r any, v string) { r.(*StaffRequest).StartDate = v }, nil},
+	{"line_manager", []string{"supervisor", "supervisor_id", "line_manager_staff_number"}, "supervisor_id", func(r any, v string) { r.(*StaffRequest).SupervisorID = v }, nil},
+	{"last_supervision", []string{"last_personal_supervision", "date_of_last_supervision"}, "last_supervision", func(r any, v string) { r.(*StaffRequest).LastSupervision = v }, nil},
+	{"agreement_signed", []string{"agreement_signed_on", "date_agreement_signed"}, "agreement_signed", func(r any, v string) { r.(*StaffRequest).AgreementSigned = v }, nil},
+	{"asye_start", []string{"asye_start_date", "early_career_start", "programme_start"}, "asye_start", func(r any, v string) { r.(*StaffRequest).ASYEStart = v }, nil},
+	{"asye_reviews_held", []string{"asye_reviews", "reviews_held"}, "asye_reviews", nil, parseReviews},
+	{"asye_pauses", []string{"pauses"}, "asye_pauses", nil, parsePauses},
 }
 
 // caseColumns are the case file's columns (a case management export).
 var caseColumns = []column{
-	{"case_id", []string{"child_id"}, "case_id", func(r any, v string) { r.(*AllocateRequest).CaseID = v }},
-	{"authority", nil, "authority", func(r any, v string) { r.(*AllocateRequest).Authority = v }},
-	{"team", nil, "team", func(r any, v string) { r.(*AllocateRequest).Team = v }},
-	{"category", nil, "category", func(r any, v string) { r.(*AllocateRequest).Category = v }},
-	{"allocated_worker", []string{"worker", "worker_id"}, "worker_id", func(r any, v string) { r.(*AllocateRequest).WorkerID = v }},
-	{"allocation_date", []string{"allocated_on"}, "allocated_on", func(r any, v string) { r.(*AllocateRequest).AllocatedOn = v }},
-	{"last_case_supervision", []string{"date_of_last_case_supervision"}, "last_case_supervision", func(r any, v string) { r.(*AllocateRequest).LastCaseSupervision = v }},
+	{"case_id", []string{"child_id"}, "case_id", func(r any, v string) { r.(*AllocateRequest).CaseID = v }, nil},
+	{"authority", nil, "authority", func(r any, v string) { r.(*AllocateRequest).Authority = v }, nil},
+	{"team", nil, "team", func(r any, v string) { r.(*AllocateRequest).Team = v }, nil},
+	{"category", nil, "category", func(r any, v string) { r.(*AllocateRequest).Category = v }, nil},
+	{"allocated_worker", []string{"worker", "worker_id"}, "worker_id", func(r any, v string) { r.(*AllocateRequest).WorkerID = v }, nil},
+	{"allocation_date", []string{"allocated_on"}, "allocated_on", func(r any, v string) { r.(*AllocateRequest).AllocatedOn = v }, nil},
+	{"last_case_supervision", []string{"date_of_last_case_supervision"}, "last_case_supervision", func(r any, v string) { r.(*AllocateRequest).LastCaseSupervision = v }, nil},
 	{"chronic_neglect", nil, "chronic_neglect", func(r any, v string) {
 		r.(*AllocateRequest).ChronicNeglect = slices.Contains([]string{"yes", "y", "true", "1"}, strings.ToLower(v))
-	}},
-	{"over_max_reason", nil, "over_max_reason", func(r any, v string) { r.(*AllocateRequest).OverMaxReason = v }},
-	{"review_date", nil, "review_date", func(r any, v string) { r.(*AllocateRequest).ReviewDate = v }},
+	}, nil},
+	{"over_max_reason", nil, "over_max_reason", func(r any, v string) { r.(*AllocateRequest).OverMaxReason = v }, nil},
+	{"review_date", nil, "review_date", func(r any, v string) { r.(*AllocateRequest).ReviewDate = v }, nil},
+	{"open_actions", []string{"actions"}, "open_actions", nil, parseActions},
 }
 
 // required columns: a file without one is refused whole.
@@ -144,8 +157,9 @@ func (s *Server) importFile(c *gin.Context) (int, any, error) {
 
 // importRow is one data row read into its request.
 type importRow struct {
-	line int
-	req  any // *StaffRequest or *AllocateRequest
+	line  int
+	req   any             // *StaffRequest or *AllocateRequest
+	probs []ImportProblem // cells that could not be read
 }
 
 var headerSpace = regexp.MustCompile(`[\s\-]+`)
@@ -215,12 +229,20 @@ func readImport(body io.Reader, kind string) ([]importRow, *ImportReport, error)
 		if kind == ImportCases {
 			req = &AllocateRequest{}
 		}
+		row := importRow{line: line, req: req}
 		for i, v := range rec {
-			if col := at[i]; col != nil {
-				col.set(req, ukDate(strings.TrimSpace(v)))
+			col := at[i]
+			switch v = strings.TrimSpace(v); {
+			case col == nil:
+			case col.parse != nil && v != "":
+				if err := col.parse(req, v); err != nil {
+					row.probs = append(row.probs, ImportProblem{Row: line, Column: col.name, Problem: err.Error()})
+				}
+			case col.set != nil:
+				col.set(req, ukDate(v))
 			}
 		}
-		rows = append(rows, importRow{line: line, req: req})
+		rows = append(rows, row)
 		rep.Rows++
 	}
 	return rows, rep, nil
@@ -237,19 +259,89 @@ func ukDate(v string) string {
 	return v
 }
 
-// problemsOf turns a request's field problems into the row's, by column.
+// problemsOf turns a request's field problems into the row's, by column; a
+// problem with one item of a list column names the item.
 func problemsOf(line int, cols []column, probs []Problem) []ImportProblem {
 	out := make([]ImportProblem, 0, len(probs))
 	for _, p := range probs {
-		col := p.Field
+		col, problem := p.Field, p.Problem
 		for _, c := range cols {
 			if c.field == p.Field {
 				col = c.name
+			} else if item, ok := strings.CutPrefix(p.Field, c.field+"["); ok {
+				col, problem = c.name, "item "+itemNumber(item)+": "+problem
 			}
 		}
-		out = append(out, ImportProblem{Row: line, Column: col, Problem: p.Problem, Rule: p.Rule})
+		out = append(out, ImportProblem{Row: line, Column: col, Problem: problem, Rule: p.Rule})
 	}
 	return out
+}
+
+// itemNumber reads "2].what" as "3, what": items counted from one, as a
+// person reads a cell.
+func itemNumber(s string) string {
+	n, rest, _ := strings.Cut(s, "]")
+	var i int
+	fmt.Sscan(n, &i)
+	return fmt.Sprintf("%d%s", i+1, strings.ReplaceAll(rest, ".", ", "))
+}
+
+// List cells: items separated by ';' or a new line.
+func items(v string) []string {
+	var out []string
+	for _, it := range strings.FieldsFunc(v, func(r rune) bool { return r == ';' || r == '\n' }) {
+		if it = strings.TrimSpace(it); it != "" {
+			out = append(out, it)
+		}
+	}
+	return out
+}
+
+// parseReviews reads "3-month 2026-04-02; 6-month 02/07/2026": each review
+// held, its name then the day.
+func parseReviews(r any, v string) error {
+	req := r.(*StaffRequest)
+	for i, it := range items(v) {
+		f := strings.Fields(it)
+		if len(f) != 2 {
+			return fmt.Errorf("item %d %q is not a review's name and the day it was held (3-month 2026-04-02)", i+1, it)
+		}
+		req.ASYEReviews = append(req.ASYEReviews, ASYEReviewHeld{Name: f[0], HeldOn: ukDate(f[1])})
+	}
+	return nil
+}
+
+// parsePauses reads "sickness 2026-05-04..2026-05-18; parental_leave
+// 2026-09-01..": each pause, its reason then its days (the last may be open).
+func parsePauses(r any, v string) error {
+	req := r.(*StaffRequest)
+	for i, it := range items(v) {
+		f := strings.Fields(it)
+		var from, to string
+		ok := len(f) == 2
+		if ok {
+			from, to, ok = strings.Cut(f[1], "..")
+		}
+		if !ok {
+			return fmt.Errorf("item %d %q is not a pause's reason and its days (sickness 2026-05-04..2026-05-18, or 2026-09-01.. while open)", i+1, it)
+		}
+		req.ASYEPauses = append(req.ASYEPauses, ASYEPauseHistory{Reason: f[0], From: ukDate(from), To: ukDate(to)})
+	}
+	return nil
+}
+
+// parseActions reads "home visit | sw-1 | 2026-11-20; ...": each open
+// action, what, who and by when.
+func parseActions(r any, v string) error {
+	req := r.(*AllocateRequest)
+	for i, it := range items(v) {
+		f := strings.Split(it, "|")
+		if len(f) != 3 {
+			return fmt.Errorf("item %d %q is not an action's what | who | by when", i+1, it)
+		}
+		req.OpenActions = append(req.OpenActions, SmartActionRequest{What: strings.TrimSpace(f[0]), Who: strings.TrimSpace(f[1]), ByWhen: ukDate(strings.TrimSpace(f[2]))})
+	}
+	return nil
 }
 
 // appliedProblems are what onboarding or allocation refused a row for.
@@ -275,6 +367,9 @@ func (s *Server) importStaff(ctx context.Context, actor string, rows []importRow
 	}
 	for i, row := range rows {
 		req := row.req.(*StaffRequest)
+		if len(row.probs) > 0 {
+			fail(i, row.probs...)
+		}
 		if _, probs := s.validateStaff(*req); len(probs) > 0 {
 			fail(i, problemsOf(row.line, staffColumns, probs)...)
 		}
@@ -374,7 +469,9 @@ func (s *Server) importStaff(ctx context.Context, actor string, rows []importRow
 		for end < len(todo) && depth[todo[end]] == depth[todo[start]] {
 			end++
 		}
-		s.eachRow(todo[start:end], func(i int) {
+		level := todo[start:end]
+		eachRow(len(level), func(k int) {
+			i := level[k]
 			req := rows[i].req.(*StaffRequest)
 			mu.Lock()
 			mgrFailed := failed[req.SupervisorID]
@@ -399,20 +496,28 @@ func (s *Server) importStaff(ctx context.Context, actor string, rows []importRow
 	return ctx.Err()
 }
 
-// importCases checks every row, and with apply allocates the good ones.
+// importCases checks every row, planning each good one's allocation in the
+// file's order (so a worker's caseload counts the file's earlier rows and a
+// dry run names every allocation above the maximum), and with apply starts
+// the planned lifecycles importConcurrency at a time.
 func (s *Server) importCases(ctx context.Context, actor string, rows []importRow, rep *ImportReport, apply bool) error {
 	seen := map[string]int{}
-	workers := map[string]*models.Staff{}
-	var todo []int
-	var mu sync.Mutex
+	book := &importBook{db: s.DB, known: map[string]*models.Staff{}, open: map[string]int{}}
+	type planned struct {
+		row    int
+		in     workflows.CaseInput
+		holder *models.Staff
+		start  caseStart
+	}
+	var todo []planned
 	fail := func(probs ...ImportProblem) {
 		rep.Failed++
 		rep.Problems = append(rep.Problems, probs...)
 	}
 	for i, row := range rows {
 		req := row.req.(*AllocateRequest)
-		_, probs := s.checkAllocation(*req)
-		var rowProbs []ImportProblem
+		a, probs := s.checkAllocation(*req)
+		rowProbs := append([]ImportProblem{}, row.probs...)
 		rowProbs = append(rowProbs, problemsOf(row.line, caseColumns, probs)...)
 		if j, ok := seen[req.CaseID]; ok && req.CaseID != "" {
 			rowProbs = append(rowProbs, ImportProblem{Row: row.line, Column: "case_id", Problem: fmt.Sprintf("%s is also on row %d", req.CaseID, j)})
@@ -420,14 +525,9 @@ func (s *Server) importCases(ctx context.Context, actor string, rows []importRow
 			seen[req.CaseID] = row.line
 		}
 		if req.WorkerID != "" && idPattern.MatchString(req.WorkerID) {
-			w, ok := workers[req.WorkerID]
-			if !ok {
-				var err error
-				w, err = models.GetStaff(ctx, s.DB, req.WorkerID)
-				if err != nil && !errors.Is(err, models.ErrNotFound) {
-					return err
-				}
-				workers[req.WorkerID] = w
+			w, err := book.staffOf(ctx, req.WorkerID)
+			if err != nil {
+				return err
 			}
 			if w == nil || w.Authority != req.Authority || w.Status != "active" {
 				rowProbs = append(rowProbs, ImportProblem{Row: row.line, Column: "allocated_worker", Problem: fmt.Sprintf("no active member of staff %q in %s: import the staff first", req.WorkerID, req.Authority)})
@@ -440,7 +540,6 @@ func (s *Server) importCases(ctx context.Context, actor string, rows []importRow
 		existing, err := models.GetCase(ctx, s.DB, req.CaseID)
 		switch {
 		case errors.Is(err, models.ErrNotFound):
-			todo = append(todo, i)
 		case err != nil:
 			return err
 		default:
@@ -449,24 +548,98 @@ func (s *Server) importCases(ctx context.Context, actor string, rows []importRow
 			} else {
 				rep.Unchanged++
 			}
+			continue
 		}
+		in, holder, err := s.planAllocation(ctx, book, actor, *req, a)
+		if err != nil {
+			fail(appliedProblems(row.line, caseColumns, err)...)
+			continue
+		}
+		book.open[holder.ID]++
+		todo = append(todo, planned{row: i, in: in, holder: holder, start: a})
 	}
 	if !apply {
 		rep.New = len(todo)
 		return nil
 	}
-	s.eachRow(todo, func(i int) {
-		req := rows[i].req.(*AllocateRequest)
-		_, _, err := s.allocateCase(ctx, actor, *req)
+	var mu sync.Mutex
+	eachRow(len(todo), func(k int) {
+		p := todo[k]
+		req := rows[p.row].req.(*AllocateRequest)
+		var probs []ImportProblem
+		unchanged := false
+		var started *serviceerror.WorkflowExecutionAlreadyStarted
+		err := s.startCase(ctx, p.in, p.holder)
+		switch {
+		case errors.As(err, &started):
+			// Started since the check (an earlier, interrupted import):
+			// the allocation path compares it with the row.
+			if _, _, err := s.allocateCase(ctx, actor, *req); err != nil {
+				probs = appliedProblems(rows[p.row].line, caseColumns, err)
+			}
+			unchanged = probs == nil
+		case err != nil:
+			probs = appliedProblems(rows[p.row].line, caseColumns, err)
+		default:
+			if err := s.ensureCaseload(ctx, p.start.pack, p.holder, p.in.SupervisorID, p.in.ManagerID, p.in.AllocatedOn, "add", req.CaseID); err != nil {
+				probs = appliedProblems(rows[p.row].line, caseColumns, err)
+			}
+		}
 		mu.Lock()
 		defer mu.Unlock()
-		if err != nil {
-			fail(appliedProblems(rows[i].line, caseColumns, err)...)
-		} else {
+		switch {
+		case probs != nil:
+			fail(probs...)
+		case unchanged:
+			rep.Unchanged++
+		default:
 			rep.New++
 		}
 	})
 	return ctx.Err()
+}
+
+// importBook is allocation's staffBook for an import: each member of staff
+// read once, and their open cases counted once then with the file's rows
+// planned so far.
+type importBook struct {
+	db    *gorm.DB
+	known map[string]*models.Staff // nil: not on record
+	open  map[string]int
+}
+
+func (b *importBook) staffOf(ctx context.Context, id string) (*models.Staff, error) {
+	if st, ok := b.known[id]; ok {
+		return st, nil
+	}
+	st, err := models.GetStaff(ctx, b.db, id)
+	if errors.Is(err, models.ErrNotFound) {
+		err = nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	b.known[id] = st
+	return st, nil
+}
+
+func (b *importBook) staff(ctx context.Context, id string) (*models.Staff, error) {
+	st, err := b.staffOf(ctx, id)
+	if err == nil && st == nil {
+		err = fmt.Errorf("staff %q: %w", id, models.ErrNotFound)
+	}
+	return st, err
+}
+
+func (b *importBook) openCases(ctx context.Context, id string) (int, error) {
+	if n, ok := b.open[id]; ok {
+		return n, nil
+	}
+	n, err := models.CountOpenCases(ctx, b.db, id)
+	if err == nil {
+		b.open[id] = n
+	}
+	return n, err
 }
 
 // caseDiffers names the first column in which a case on record differs
@@ -483,19 +656,14 @@ func caseDiffers(c *models.Case, req AllocateRequest) *Problem {
 	return nil
 }
 
-// eachRow runs fn on the rows, importConcurrency at a time.
-func (s *Server) eachRow(rows []int, fn func(i int)) {
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, importConcurrency)
-	for _, i := range rows {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer func() { <-sem; wg.Done() }()
-			fn(i)
-		}()
+// eachRow runs fn(0..n-1), importConcurrency at a time.
+func eachRow(n int, fn func(i int)) {
+	var g errgroup.Group
+	g.SetLimit(importConcurrency)
+	for i := range n {
+		g.Go(func() error { fn(i); return nil })
 	}
-	wg.Wait()
+	_ = g.Wait()
 }
 
 // ImportChunk is part of an import file for one request: the header and

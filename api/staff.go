@@ -41,6 +41,26 @@ type StaffRequest struct {
 	// their duties are computed (not from the start date).
 	LastSupervision string `json:"last_supervision,omitempty"`
 	AgreementSigned string `json:"agreement_signed,omitempty"`
+	// An NQSW imported part way through the ASYE (or early career
+	// programme): its start (else start_date), the reviews held and the
+	// pauses (the last may still be open: no to); last_supervision is the
+	// programme's last session.
+	ASYEStart   string             `json:"asye_start,omitempty"`
+	ASYEReviews []ASYEReviewHeld   `json:"asye_reviews,omitempty"`
+	ASYEPauses  []ASYEPauseHistory `json:"asye_pauses,omitempty"`
+}
+
+// ASYEReviewHeld is a milestone review held before securebase.
+type ASYEReviewHeld struct {
+	Name   string `json:"name"`
+	HeldOn string `json:"held_on"`
+}
+
+// ASYEPauseHistory is a pause before securebase; an open one has no to.
+type ASYEPauseHistory struct {
+	Reason string `json:"reason"`
+	From   string `json:"from"`
+	To     string `json:"to,omitempty"`
 }
 
 // StaffResponse is a staff record with the lifecycles it has.
@@ -110,6 +130,8 @@ func (s *Server) lifecycleID(c *gin.Context, kind, lacks string) (string, error)
 type staffStart struct {
 	start, dutiesFrom, lastSupervision, agreementSigned policy.Date
 	pack                                                *policy.Pack
+	asyeStart                                           policy.Date
+	progress                                            *workflows.ASYEProgress
 }
 
 // validate checks the request alone and returns every problem, plus the
@@ -186,7 +208,113 @@ func (s *Server) validateStaff(req StaffRequest) (staffStart, []Problem) {
 	}
 	out.lastSupervision = held("last_supervision", req.LastSupervision)
 	out.agreementSigned = held("agreement_signed", req.AgreementSigned)
+	out.asyeStart = start
+	if req.ASYEStart != "" || len(req.ASYEReviews) > 0 || len(req.ASYEPauses) > 0 {
+		if req.Role != "nqsw" {
+			add("role", fmt.Sprintf("%q has no ASYE: asye_start, asye_reviews and asye_pauses are an NQSW's", req.Role))
+		} else {
+			out.asyeStart, out.progress = s.asyeProgress(req, out, today, add)
+		}
+	} else if req.Role == "nqsw" && !out.lastSupervision.IsZero() {
+		out.progress = &workflows.ASYEProgress{LastSession: out.lastSupervision}
+	}
 	return out, probs
+}
+
+// asyeProgress checks an imported NQSW's programme so far against the pack:
+// review names it has, pause reasons it allows, dates in order and within
+// the programme, no session during a pause, only the last pause open.
+func (s *Server) asyeProgress(req StaffRequest, v staffStart, today policy.Date, add func(field, problem string)) (policy.Date, *workflows.ASYEProgress) {
+	start := v.start
+	if req.ASYEStart != "" {
+		d, err := parseDate(req.ASYEStart)
+		switch {
+		case err != nil:
+			add("asye_start", err.Error())
+		case d.After(today):
+			add("asye_start", fmt.Sprintf("%s is in the future", d))
+		case !start.IsZero() && d.Before(start):
+			add("asye_start", fmt.Sprintf("%s is before the start date %s", d, start))
+		default:
+			start = d
+		}
+	}
+	p := &workflows.ASYEProgress{LastSession: v.lastSupervision}
+	if !p.LastSession.IsZero() && !start.IsZero() && p.LastSession.Before(start) {
+		add("last_supervision", fmt.Sprintf("%s is before the ASYE began on %s", p.LastSession, start))
+	}
+	within := func(field string, d policy.Date) {
+		switch {
+		case d.After(today):
+			add(field, fmt.Sprintf("%s is in the future", d))
+		case !start.IsZero() && d.Before(start):
+			add(field, fmt.Sprintf("%s is before the ASYE began on %s", d, start))
+		}
+	}
+	var names []string
+	if v.pack != nil {
+		for _, r := range v.pack.ASYE.Reviews {
+			names = append(names, r.Name)
+		}
+	}
+	seen := map[string]bool{}
+	for i, r := range req.ASYEReviews {
+		at := fmt.Sprintf("asye_reviews[%d]", i)
+		switch {
+		case v.pack != nil && !slices.Contains(names, r.Name):
+			add(at+".name", fmt.Sprintf("%q is not a review of the %s programme %v", r.Name, v.pack.Authority, names))
+		case seen[r.Name]:
+			add(at+".name", fmt.Sprintf("the %s review is given twice", r.Name))
+		}
+		seen[r.Name] = true
+		d, err := parseDate(r.HeldOn)
+		if err != nil {
+			add(at+".held_on", err.Error())
+			continue
+		}
+		within(at+".held_on", d)
+		p.Reviews = append(p.Reviews, workflows.HeldReview{Name: r.Name, HeldOn: d})
+	}
+	var prevTo policy.Date
+	for i, ps := range req.ASYEPauses {
+		at := fmt.Sprintf("asye_pauses[%d]", i)
+		if v.pack != nil {
+			rules := v.pack.ASYE.Pauses
+			if slices.Contains(rules.Forbidden, ps.Reason) {
+				add(at+".reason", fmt.Sprintf("the programme is never paused for %s (%s)", ps.Reason, rules.Rule))
+			} else if !slices.Contains(rules.Allowed, ps.Reason) {
+				add(at+".reason", fmt.Sprintf("%q is not a reason to pause %v (%s)", ps.Reason, rules.Allowed, rules.Rule))
+			}
+		}
+		from, err := parseDate(ps.From)
+		if err != nil {
+			add(at+".from", err.Error())
+			continue
+		}
+		within(at+".from", from)
+		pp := workflows.PastPause{Reason: ps.Reason, From: from}
+		if ps.To == "" {
+			if i != len(req.ASYEPauses)-1 {
+				add(at+".to", "is required: only the last pause may still be open")
+			}
+		} else if to, err := parseDate(ps.To); err != nil {
+			add(at+".to", err.Error())
+		} else if !to.After(from) {
+			add(at+".to", fmt.Sprintf("%s is not after the pause began on %s", to, from))
+		} else {
+			within(at+".to", to)
+			pp.To = to
+		}
+		if !prevTo.IsZero() && from.Before(prevTo) {
+			add(at+".from", fmt.Sprintf("%s is before the previous pause ended on %s: pauses are in order and do not overlap", from, prevTo))
+		}
+		if l := p.LastSession; !l.IsZero() && l.After(from) && (pp.To.IsZero() || l.Before(pp.To)) {
+			add("last_supervision", fmt.Sprintf("%s is within the pause from %s: no session is held while paused", l, from))
+		}
+		prevTo = pp.To
+		p.Pauses = append(p.Pauses, pp)
+	}
+	return start, p
 }
 
 // onboard registers a starter: the Onboard workflow writes the record and
@@ -273,7 +401,7 @@ func (s *Server) onboardStaff(ctx context.Context, actor string, req StaffReques
 		if req.Role == "nqsw" {
 			in.ASYE = &workflows.ASYEInput{
 				StaffID: req.ID, Name: req.Name, Authority: req.Authority, Team: req.Team,
-				SupervisorID: req.SupervisorID, ManagerID: managerID, Start: start,
+				SupervisorID: req.SupervisorID, ManagerID: managerID, Start: v.asyeStart, Progress: v.progress,
 				Pack: pack.Ref(), Rules: pack.ASYE, ClosureDays: pack.ClosureDays, Actor: in.Actor,
 				SignOff: pack.SignOff, StandingEscalation: pack.Escalation, Handover: &supervision,
 			}

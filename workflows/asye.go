@@ -29,6 +29,8 @@ type ASYEInput struct {
 	StandingEscalation policy.Escalation `json:"standing_escalation"`
 	// Handover starts personal supervision when the programme is passed.
 	Handover *SupervisionInput `json:"handover,omitempty"`
+	// Progress is an imported NQSW's programme so far, before securebase.
+	Progress *ASYEProgress `json:"progress,omitempty"`
 	// State is nil on the first run and carried across continue-as-new.
 	State *ASYEState `json:"state,omitempty"`
 }
@@ -64,6 +66,28 @@ type ASYEState struct {
 	// Requests maps a processed request id to what it asked, so a request id
 	// is used once across updates and continue-as-new runs.
 	Requests map[string]string `json:"requests"`
+}
+
+// ASYEProgress is what an import says of a programme already under way:
+// the last session, the reviews held, and the pauses (the last may be open:
+// no To), as the HR system recorded them.
+type ASYEProgress struct {
+	LastSession policy.Date  `json:"last_session,omitzero"`
+	Reviews     []HeldReview `json:"reviews,omitempty"`
+	Pauses      []PastPause  `json:"pauses,omitempty"`
+}
+
+// HeldReview is a milestone review held before securebase.
+type HeldReview struct {
+	Name   string      `json:"name"`
+	HeldOn policy.Date `json:"held_on"`
+}
+
+// PastPause is a pause before securebase; an open one has no To.
+type PastPause struct {
+	Reason string      `json:"reason"`
+	From   policy.Date `json:"from"`
+	To     policy.Date `json:"to,omitzero"`
 }
 
 // PauseState is an open pause.
@@ -158,6 +182,9 @@ func ASYE(ctx workflow.Context, in ASYEInput) (ASYEResult, error) {
 	// Handlers first: an update or query may arrive before the first write.
 	if in.State == nil {
 		w.initState()
+		if importing(ctx, "import2-asye-progress-v1", in.Progress != nil) {
+			w.applyProgress()
+		}
 	} else {
 		w.st = in.State
 	}
@@ -167,11 +194,16 @@ func ASYE(ctx workflow.Context, in ASYEInput) (ASYEResult, error) {
 	w.onLeave(ctx, w.leave)
 	w.holder = func() (string, string) { return w.st.SupervisorID, w.st.Status }
 	if in.State == nil {
+		detail := map[string]any{"programme": in.Rules.Programme, "start": in.Start.String(), "end": w.end().String()}
+		if p := in.Progress; p != nil {
+			detail["imported"] = p // the progress the HR system recorded
+			detail["paused_days"] = w.st.ShiftDays
+		}
 		w.record(ctx, "started", activities.Event{
 			Actor:  in.Actor,
 			Action: "asye.started",
 			RuleID: w.st.Session.Rule,
-			Detail: map[string]any{"programme": in.Rules.Programme, "start": in.Start.String(), "end": w.end().String()},
+			Detail: detail,
 			Due:    w.allDue(),
 		})
 	}
@@ -200,6 +232,49 @@ func (w *asye) initState() {
 	for _, r := range w.in.Rules.ReviewDates(w.in.Start, w.cal) {
 		st.Reviews = append(st.Reviews, ReviewState{Name: r.Name, DueState: DueState{Due: r.Due, Rule: r.Rule}})
 	}
+}
+
+// applyProgress brings a new run to where an imported programme stands, as
+// the updates would have: a review held is met; each pause ended moves every
+// date still open, and the end, by its length (resume); the next session is
+// due one cadence step after the last; an open pause leaves it paused.
+// The API has checked the progress against the pack.
+func (w *asye) applyProgress() {
+	p, st := w.in.Progress, w.st
+	for _, h := range p.Reviews {
+		if r := w.review(h.Name); r != nil {
+			r.HeldOn = h.HeldOn
+		}
+	}
+	shift := func(days int) {
+		st.ShiftDays += days
+		st.Session.Due = st.Session.Due.AddDays(days)
+		for i := range st.Reviews {
+			if r := &st.Reviews[i]; r.HeldOn.IsZero() {
+				r.Due = r.Due.AddDays(days)
+			}
+		}
+	}
+	last := p.LastSession
+	for _, ps := range p.Pauses {
+		if !last.IsZero() && ps.From.Before(last) {
+			shift(ps.From.DaysUntil(ps.To)) // ended before the last session
+		}
+	}
+	if !last.IsZero() {
+		st.LastSessionOn = last
+		st.Session = DueState{Seq: 1, Due: w.in.Rules.NextDue(w.effectiveStart(), last, w.cal), Rule: w.phaseRule(last)}
+	}
+	for _, ps := range p.Pauses {
+		switch {
+		case !last.IsZero() && ps.From.Before(last):
+		case ps.To.IsZero():
+			st.Status, st.Pause = StatusPaused, &PauseState{From: ps.From, Reason: ps.Reason}
+		default:
+			shift(ps.From.DaysUntil(ps.To))
+		}
+	}
+	st.Pauses = len(p.Pauses)
 }
 
 func (w *asye) finished() bool {

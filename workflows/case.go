@@ -53,7 +53,9 @@ type CaseInput struct {
 	// and the allocation's own supervision is past).
 	DutiesFrom     policy.Date `json:"duties_from,omitzero"`
 	LastSupervised policy.Date `json:"last_supervised,omitzero"`
-	State          *CaseState  `json:"state,omitempty"`
+	// Actions are an imported case's open SMART actions, set before securebase.
+	Actions []SmartAction `json:"actions,omitempty"`
+	State   *CaseState    `json:"state,omitempty"`
 }
 
 // OverMax is the recorded reason for allocating above the maximum.
@@ -179,6 +181,9 @@ func Case(ctx workflow.Context, in CaseInput) (CaseResult, error) {
 	w.caseID = in.CaseID
 	if in.State == nil {
 		w.initState(importing(ctx, "case-import-v1", !in.DutiesFrom.IsZero() || !in.LastSupervised.IsZero()))
+		if importing(ctx, "import2-case-actions-v1", len(in.Actions) > 0) {
+			w.importActions()
+		}
 	} else {
 		w.st = in.State
 	}
@@ -230,6 +235,20 @@ func (w *caseFlow) initState(imported bool) {
 	w.setPlanFlag(in.AllocatedOn)
 }
 
+// importActions opens the actions an import carried, as set at the last
+// supervision (else the allocation): the next supervision reviews them.
+func (w *caseFlow) importActions() {
+	in, st := w.in, w.st
+	setOn := in.AllocatedOn
+	if !in.LastSupervised.IsZero() {
+		setOn = in.LastSupervised
+	}
+	for _, a := range in.Actions {
+		st.Seq++
+		st.Actions = append(st.Actions, Action{Key: fmt.Sprintf("action:%d", st.Seq), What: a.What, Who: a.Who, ByWhen: a.ByWhen, SetOn: setOn, Status: "open"})
+	}
+}
+
 // scheduleNext sets the next case supervision at the cadence from a day.
 func (w *caseFlow) scheduleNext(from policy.Date) {
 	c := w.st.Cadence
@@ -268,6 +287,9 @@ func (w *caseFlow) allocated(ctx workflow.Context) {
 	}
 	for _, r := range in.AllocRules {
 		detail["allocation_rule:"+r.Role] = r.Rule
+	}
+	if len(in.Actions) > 0 {
+		detail["imported_actions"] = len(in.Actions)
 	}
 	if m := in.OverMax; m != nil {
 		detail["over_max"] = map[string]any{"cases": m.Cases, "limit": m.Limit, "reason": m.Reason, "review_date": m.ReviewDate.String(), "rule": m.Rule}

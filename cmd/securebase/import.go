@@ -25,8 +25,8 @@ import (
 )
 
 // importChunkRows is how many rows one apply request carries: the bar
-// moves a chunk at a time.
-const importChunkRows = 200
+// moves a chunk at a time, and the API starts a chunk's rows in parallel.
+const importChunkRows = 500
 
 func newImportCmd() *cobra.Command {
 	var apply bool
@@ -40,9 +40,12 @@ func newImportCmd() *cobra.Command {
 			"problem are onboarded or allocated; rows already on record as the file says are left as " +
 			"they are, so the same file twice changes nothing.\n\n" +
 			"staff columns: staff_number, name, authority, team, role, start_date, line_manager, " +
-			"last_supervision, agreement_signed\n" +
+			"last_supervision, agreement_signed; for an NQSW part way through the programme: asye_start, " +
+			"asye_reviews_held (3-month 2026-04-02; ...), asye_pauses (sickness 2026-05-04..2026-05-18; ..., " +
+			"the last open as 2026-09-01..)\n" +
 			"cases columns: case_id, authority, team, category, allocated_worker, allocation_date, " +
-			"last_case_supervision, chronic_neglect, over_max_reason, review_date\n" +
+			"last_case_supervision, chronic_neglect, over_max_reason, review_date, open_actions " +
+			"(what | who | by when; ...)\n" +
 			"Dates are YYYY-MM-DD or DD/MM/YYYY. Import staff before cases.",
 		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
