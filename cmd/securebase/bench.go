@@ -68,7 +68,7 @@ func newBenchCmd() *cobra.Command {
 	cmd.AddCommand(newBenchFootprintCmd()) // footprint.go
 	cmd.AddCommand(newBenchDatasetCmd(), newBenchReadsCmd())
 	cmd.AddCommand(newBenchProductionCmd(), newBenchRawWorkerCmd()) // bench_production.go
-	cmd.AddCommand(newBenchImportFilesCmd()) // import_files.go
+	cmd.AddCommand(newBenchImportFilesCmd())                        // import_files.go
 	return cmd
 }
 
