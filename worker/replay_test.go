@@ -70,6 +70,13 @@ func newRecorder(t *testing.T) *recorder {
 // carries on where it stopped.
 func newRecorderIn(t *testing.T, dir string) *recorder {
 	t.Helper()
+	return newRecorderWith(t, dir, nil)
+}
+
+// newRecorderWith is newRecorderIn whose worker answers NextPack from packs
+// (nil: no lifecycle moves to another pack version).
+func newRecorderWith(t *testing.T, dir string, packs *policy.Registry) *recorder {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	t.Cleanup(cancel)
 	port, err := devserver.FreePort()
@@ -93,7 +100,7 @@ func newRecorderIn(t *testing.T, dir string) *recorder {
 		t.Fatal(err)
 	}
 	t.Cleanup(c.Close)
-	w := worker.New(c, &activities.Activities{DB: db})
+	w := worker.New(c, &activities.Activities{DB: db, Packs: packs})
 	if err := w.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -149,7 +156,14 @@ func (r *recorder) wait(id string) {
 // releases (see historyFile): a committed history is never overwritten.
 func (r *recorder) keep(name, id string) {
 	r.t.Helper()
-	hist := history(r.ctx, r.t, r.c, id)
+	r.keepRun(name, id, "")
+}
+
+// keepRun is keep of one run of the workflow ("": the latest), such as the
+// run a lifecycle continued as new from.
+func (r *recorder) keepRun(name, id, runID string) {
+	r.t.Helper()
+	hist := historyOf(r.ctx, r.t, r.c, id, runID)
 	replayer := sdkworker.NewWorkflowReplayer()
 	worker.RegisterWorkflows(replayer)
 	if err := replayer.ReplayWorkflowHistory(nil, hist); err != nil {
@@ -303,7 +317,12 @@ func TestRecordHistories(t *testing.T) {
 
 func history(ctx context.Context, t *testing.T, c client.Client, id string) *historypb.History {
 	t.Helper()
-	it := c.GetWorkflowHistory(ctx, id, "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	return historyOf(ctx, t, c, id, "")
+}
+
+func historyOf(ctx context.Context, t *testing.T, c client.Client, id, runID string) *historypb.History {
+	t.Helper()
+	it := c.GetWorkflowHistory(ctx, id, runID, false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
 	h := &historypb.History{}
 	for it.HasNext() {
 		ev, err := it.Next()
