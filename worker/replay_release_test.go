@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	enumspb "go.temporal.io/api/enums/v1"
+
 	"github.com/securebase/securebase/activities"
 	"github.com/securebase/securebase/policy"
 	"github.com/securebase/securebase/workflows"
@@ -126,6 +128,15 @@ func TestRecordRehireHistories(t *testing.T) {
 	r.wait("Supervision:sw-q.p2")
 	r.wait("Agreement:sw-q.p2")
 
+	for id, change := range map[string]string{
+		"Onboard:sw-q.p2": "rehire-onboard-v1",
+		"Retention:sw-q":  "rehire-retention-cancel-v1",
+		"Leave:sw-q.p2":   "rehire-leave-v1",
+	} {
+		if !r.hasChange(id, "", change) {
+			t.Errorf("%s took no %s branch", id, change)
+		}
+	}
 	for name, id := range map[string]string{
 		"rehire-onboard-p1.json":          "Onboard:sw-q",
 		"rehire-leave-p1.json":            "Leave:sw-q",
@@ -198,6 +209,23 @@ func TestRecordPackMoveHistories(t *testing.T) {
 	}
 	r.update(id, workflows.UpdateRecordSupervision, workflows.SupervisionSessionInput{RequestID: "m1", HeldOn: mustDate(t, "2026-12-02"), DurationMinutes: 90, SupervisorID: "tm-1", Actor: "tm-1"})
 
+	if !r.hasChange(id, firstRun, "packmove-lookup-v1") {
+		t.Errorf("the first run of %s took no packmove-lookup-v1 branch", id)
+	}
 	r.keepRun("supervision-cumberland-packmoved.json", id, firstRun)
 	r.keepRun("supervision-cumberland-after-packmove.json", id, next)
+}
+
+// hasChange says whether a run's history took a GetVersion change id.
+func (r *recorder) hasChange(id, runID, change string) bool {
+	r.t.Helper()
+	for _, ev := range historyOf(r.ctx, r.t, r.c, id, runID).Events {
+		if ev.EventType != enumspb.EVENT_TYPE_MARKER_RECORDED {
+			continue
+		}
+		if p := ev.GetMarkerRecordedEventAttributes().GetDetails()["change-id"]; p != nil && len(p.Payloads) > 0 && text(r.t, p.Payloads[0]) == change {
+			return true
+		}
+	}
+	return false
 }
