@@ -229,3 +229,45 @@ func (r *recorder) hasChange(id, runID, change string) bool {
 	}
 	return false
 }
+
+// A rehired NQSW's second-period ASYE passes and hands over to the same
+// period's personal supervision (rehire-handover-v1): Supervision:nq-r.p2.
+func TestRecordRehireHandoverHistory(t *testing.T) {
+	r := newRecorder(t)
+	start := mustDate(t, "2026-01-05")
+	today := policy.DateOf(time.Now())
+	pack := mustPack(t, "cumberland", start)
+	person := workflows.Person{StaffID: "nq-r", Name: "Rae Nolan", Authority: "cumberland", Team: "north", Role: "nqsw", SupervisorID: "tm-1", ManagerID: "hos-1", Start: start}
+	supervision := workflows.NewSupervisionInput(person, pack, "hr-1")
+	in := workflows.OnboardInput{
+		Actor: "hr-1",
+		Staff: activities.StaffRecord{ID: "nq-r", Name: "Rae Nolan", Authority: "cumberland", Team: "north", Role: "nqsw", SupervisorID: "tm-1",
+			StartDate: start.String(), Status: "active", PackVersion: pack.Version, Period: 2},
+		ASYE: &workflows.ASYEInput{
+			StaffID: "nq-r", Name: "Rae Nolan", Authority: "cumberland", Team: "north", SupervisorID: "tm-1", ManagerID: "hos-1",
+			Start: start, Pack: pack.Ref(), Rules: pack.ASYE, ClosureDays: pack.ClosureDays, Actor: "hr-1",
+			StandingEscalation: pack.Escalation, Handover: &supervision,
+		},
+	}
+	r.run("Onboard:nq-r.p2", workflows.OnboardWorkflow, in, nil)
+	asye := workflows.ID(workflows.KindASYE, "nq-r.p2")
+	for _, rv := range pack.ASYE.Reviews {
+		r.update(asye, workflows.UpdateRecordReview, workflows.ReviewInput{RequestID: "rev-" + rv.Name, Name: rv.Name, HeldOn: today, Actor: "tm-1"})
+	}
+	r.update(asye, workflows.UpdateRecordOutcome, workflows.OutcomeInput{RequestID: "o1", Outcome: workflows.StatusPassed, DecidedOn: today, Reason: "panel agreed", Actor: "tm-1"})
+	var res workflows.ASYEResult
+	if err := r.result(asye, &res); err != nil || res.Outcome != workflows.StatusPassed {
+		t.Fatalf("ASYE ended %+v, %v", res, err)
+	}
+	if !r.hasChange(asye, "", "rehire-handover-v1") {
+		t.Errorf("%s took no rehire-handover-v1 branch", asye)
+	}
+	sup := workflows.ID(workflows.KindSupervision, "nq-r.p2")
+	r.update(sup, workflows.UpdateRecordSupervision, workflows.SupervisionSessionInput{RequestID: "p1", HeldOn: today, DurationMinutes: 90, SupervisorID: "tm-1", Actor: "tm-1"})
+	for name, id := range map[string]string{
+		"rehire-asye-p2-passed.json":          asye,
+		"rehire-supervision-p2-handover.json": sup, // open: personal supervision carries on
+	} {
+		r.keep(name, id)
+	}
+}

@@ -15,6 +15,7 @@ import (
 	historypb "go.temporal.io/api/history/v1"
 	"go.temporal.io/sdk/client"
 	sdkworker "go.temporal.io/sdk/worker"
+	"go.temporal.io/sdk/workflow"
 	"google.golang.org/protobuf/encoding/protojson"
 	"gorm.io/gorm"
 
@@ -42,9 +43,16 @@ func TestReplayCommittedHistories(t *testing.T) {
 	}
 	for _, f := range files {
 		t.Run(filepath.Base(f), func(t *testing.T) {
-			r := sdkworker.NewWorkflowReplayer()
-			worker.RegisterWorkflows(r)
-			if err := r.ReplayWorkflowHistoryFromJSONFile(nil, f); err != nil {
+			raw, err := os.Open(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer raw.Close()
+			hist, err := client.HistoryFromJSON(raw, client.HistoryJSONOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := replay(hist); err != nil {
 				t.Fatal(err)
 			}
 		})
@@ -164,9 +172,7 @@ func (r *recorder) keep(name, id string) {
 func (r *recorder) keepRun(name, id, runID string) {
 	r.t.Helper()
 	hist := historyOf(r.ctx, r.t, r.c, id, runID)
-	replayer := sdkworker.NewWorkflowReplayer()
-	worker.RegisterWorkflows(replayer)
-	if err := replayer.ReplayWorkflowHistory(nil, hist); err != nil {
+	if err := replay(hist); err != nil {
 		r.t.Fatalf("%s does not replay: %v", id, err)
 	}
 	if *record && name != "" {
@@ -188,6 +194,20 @@ func (r *recorder) keepRun(name, id, runID string) {
 			r.t.Fatal(err)
 		}
 	}
+}
+
+// replay replays a history as a worker would: under the workflow id it ran
+// with, which the lifecycles read (a rehire's ".p2" period key). The SDK's
+// replayer otherwise runs every history as "ReplayId".
+func replay(hist *historypb.History) error {
+	replayer := sdkworker.NewWorkflowReplayer()
+	worker.RegisterWorkflows(replayer)
+	var orig workflow.Execution
+	if evs := hist.GetEvents(); len(evs) > 0 {
+		started := evs[0].GetWorkflowExecutionStartedEventAttributes()
+		orig = workflow.Execution{ID: started.GetWorkflowId(), RunID: started.GetOriginalExecutionRunId()}
+	}
+	return replayer.ReplayWorkflowHistoryWithOptions(nil, hist, sdkworker.ReplayWorkflowHistoryOptions{OriginalExecution: orig})
 }
 
 // historyFile is where a history recorded under a release goes:
