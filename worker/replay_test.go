@@ -15,6 +15,7 @@ import (
 	historypb "go.temporal.io/api/history/v1"
 	"go.temporal.io/sdk/client"
 	sdkworker "go.temporal.io/sdk/worker"
+	"go.temporal.io/sdk/workflow"
 	"google.golang.org/protobuf/encoding/protojson"
 	"gorm.io/gorm"
 
@@ -42,9 +43,16 @@ func TestReplayCommittedHistories(t *testing.T) {
 	}
 	for _, f := range files {
 		t.Run(filepath.Base(f), func(t *testing.T) {
-			r := sdkworker.NewWorkflowReplayer()
-			worker.RegisterWorkflows(r)
-			if err := r.ReplayWorkflowHistoryFromJSONFile(nil, f); err != nil {
+			raw, err := os.Open(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer raw.Close()
+			hist, err := client.HistoryFromJSON(raw, client.HistoryJSONOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := replay(hist); err != nil {
 				t.Fatal(err)
 			}
 		})
@@ -70,6 +78,13 @@ func newRecorder(t *testing.T) *recorder {
 // carries on where it stopped.
 func newRecorderIn(t *testing.T, dir string) *recorder {
 	t.Helper()
+	return newRecorderWith(t, dir, nil)
+}
+
+// newRecorderWith is newRecorderIn whose worker answers NextPack from packs
+// (nil: no lifecycle moves to another pack version).
+func newRecorderWith(t *testing.T, dir string, packs *policy.Registry) *recorder {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	t.Cleanup(cancel)
 	port, err := devserver.FreePort()
@@ -93,7 +108,7 @@ func newRecorderIn(t *testing.T, dir string) *recorder {
 		t.Fatal(err)
 	}
 	t.Cleanup(c.Close)
-	w := worker.New(c, &activities.Activities{DB: db})
+	w := worker.New(c, &activities.Activities{DB: db, Packs: packs})
 	if err := w.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -149,10 +164,15 @@ func (r *recorder) wait(id string) {
 // releases (see historyFile): a committed history is never overwritten.
 func (r *recorder) keep(name, id string) {
 	r.t.Helper()
-	hist := history(r.ctx, r.t, r.c, id)
-	replayer := sdkworker.NewWorkflowReplayer()
-	worker.RegisterWorkflows(replayer)
-	if err := replayer.ReplayWorkflowHistory(nil, hist); err != nil {
+	r.keepRun(name, id, "")
+}
+
+// keepRun is keep of one run of the workflow ("": the latest), such as the
+// run a lifecycle continued as new from.
+func (r *recorder) keepRun(name, id, runID string) {
+	r.t.Helper()
+	hist := historyOf(r.ctx, r.t, r.c, id, runID)
+	if err := replay(hist); err != nil {
 		r.t.Fatalf("%s does not replay: %v", id, err)
 	}
 	if *record && name != "" {
@@ -174,6 +194,20 @@ func (r *recorder) keep(name, id string) {
 			r.t.Fatal(err)
 		}
 	}
+}
+
+// replay replays a history as a worker would: under the workflow id it ran
+// with, which the lifecycles read (a rehire's ".p2" period key). The SDK's
+// replayer otherwise runs every history as "ReplayId".
+func replay(hist *historypb.History) error {
+	replayer := sdkworker.NewWorkflowReplayer()
+	worker.RegisterWorkflows(replayer)
+	var orig workflow.Execution
+	if evs := hist.GetEvents(); len(evs) > 0 {
+		started := evs[0].GetWorkflowExecutionStartedEventAttributes()
+		orig = workflow.Execution{ID: started.GetWorkflowId(), RunID: started.GetOriginalExecutionRunId()}
+	}
+	return replayer.ReplayWorkflowHistoryWithOptions(nil, hist, sdkworker.ReplayWorkflowHistoryOptions{OriginalExecution: orig})
 }
 
 // historyFile is where a history recorded under a release goes:
@@ -303,7 +337,12 @@ func TestRecordHistories(t *testing.T) {
 
 func history(ctx context.Context, t *testing.T, c client.Client, id string) *historypb.History {
 	t.Helper()
-	it := c.GetWorkflowHistory(ctx, id, "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	return historyOf(ctx, t, c, id, "")
+}
+
+func historyOf(ctx context.Context, t *testing.T, c client.Client, id, runID string) *historypb.History {
+	t.Helper()
+	it := c.GetWorkflowHistory(ctx, id, runID, false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
 	h := &historypb.History{}
 	for it.HasNext() {
 		ev, err := it.Next()
