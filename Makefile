@@ -23,7 +23,7 @@ build:
 # make replay-histories RELEASE=2026-12-03
 replay-histories:
 	@test -n "$(RELEASE)" || { echo "RELEASE=NAME is needed (for example the date)"; exit 2; }
-	go test ./worker -run 'TestRecord' -record-histories -history-release=$(RELEASE) -count=1
+	go test ./worker -run 'TestRecord|TestAuditAnchorScheduleAndRun' -record-histories -history-release=$(RELEASE) -count=1
 
 # The simulated year (README "A simulated year") is its own binary: it runs
 # the lifecycles in the SDK's test environment, which bin/securebase never links.
