@@ -15,7 +15,7 @@ import (
 type agreementPanel struct {
 	workflows.AgreementView
 	BySupervisee, BySupervisor *workflows.AgreementSignature
-	Today                      string
+	Today                      policy.Date
 	RequestID                  string // makes the sign form's request safe to retry
 }
 
@@ -28,7 +28,7 @@ func (s *Server) myAgreement(ctx context.Context, me *models.Staff, today policy
 	id := periodID(workflows.KindAgreement, me)
 	ctx, cancel := context.WithTimeout(ctx, s.Wait)
 	defer cancel()
-	a := &agreementPanel{Today: today.String(), RequestID: newRequestID()}
+	a := &agreementPanel{Today: today, RequestID: newRequestID()}
 	err := s.query(ctx, "agreement "+id, id, workflows.QueryAgreement, &a.AgreementView)
 	if isNotFound(err) {
 		return nil, nil
@@ -45,4 +45,9 @@ func (s *Server) myAgreement(ctx context.Context, me *models.Staff, today policy
 		}
 	}
 	return a, nil
+}
+
+// Overdue says the current version is past its signing date unsigned.
+func (a *agreementPanel) Overdue() bool {
+	return a.Status == workflows.AgreementOpen && !a.Due.IsZero() && a.Due.Before(a.Today)
 }

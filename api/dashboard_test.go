@@ -87,10 +87,10 @@ func TestDashboardTemplatesRender(t *testing.T) {
 					Signatures: []workflows.AgreementSignature{{Party: workflows.PartySupervisor, StaffID: "tm-1", SignedOn: policy.NewDate(2026, 11, 30)}},
 				},
 				BySupervisor: &workflows.AgreementSignature{Party: workflows.PartySupervisor, StaffID: "tm-1", SignedOn: policy.NewDate(2026, 11, 30)},
-				Today:        "2026-12-01", RequestID: "c",
+				Today:        policy.NewDate(2026, 12, 15), RequestID: "c",
 			},
 		}, []string{"Weekly ASYE supervision — due Monday 7 December 2026", "/disputes",
-			`data-url="/api/v1/staff/tm-1/agreement/signatures"`, "Both of you sign by Monday 14 December 2026", "Reflect &lt;b&gt;on&lt;/b&gt; practice",
+			`data-url="/api/v1/staff/tm-1/agreement/signatures"`, "Both of you sign by Monday 14 December 2026 <strong class=\"govuk-tag govuk-tag--red\">Overdue</strong>", `value="2026-12-15"`, "Reflect &lt;b&gt;on&lt;/b&gt; practice",
 			"signed by Tom Marsh on Monday 30 November 2026", "You: not yet signed", `href="/dashboard/rules/cumberland#C-AGR-1"`, "the last on Monday 30 November 2026", "supervision weekly", "Disputed by the supervisee", `data-url="/api/v1/staff/tm-1/concerns"`, `name="about"`}},
 		{"senior", seniorData{}, []string{"No compliance data yet", "No open escalation"}},
 		{"senior", seniorData{
