@@ -311,6 +311,7 @@ type superviseeData struct {
 	Lifecycles []lifecycleView
 	ToSign     []recordCard
 	Other      []models.SupervisionRecord // my records in progress, not mine to act on now
+	Agreement  *agreementPanel            // my supervision agreement (dashboard_supervisee.go)
 	// ConcernID makes the concern form's request safe to retry (concern.go).
 	ConcernID string
 }
@@ -337,6 +338,9 @@ func (s *Server) superviseePage(c *gin.Context, p Principal) (any, error) {
 		}
 		d.Lifecycles = append(d.Lifecycles, lv)
 	}
+	if d.Agreement, err = s.myAgreement(ctx, me, policy.DateOf(time.Now())); err != nil {
+		return nil, err
+	}
 	d.ToSign, d.Other, err = s.recordCards(c, p, "staff_id",
 		[]string{models.RecordAwaitingSupervisee}, []string{models.RecordDraft, models.RecordDisputed, models.RecordSigned})
 	if err != nil {
@@ -348,6 +352,14 @@ func (s *Server) superviseePage(c *gin.Context, p Principal) (any, error) {
 	}
 	for _, r := range d.ToSign {
 		ids = append(ids, r.SupervisorID)
+	}
+	if a := d.Agreement; a != nil {
+		for _, sg := range a.Signatures {
+			ids = append(ids, sg.StaffID)
+		}
+		if a.Terms != nil {
+			ids = append(ids, a.Terms.ProposedBy)
+		}
 	}
 	d.Names, err = s.names(ctx, ids...)
 	return d, err

@@ -78,7 +78,20 @@ func TestDashboardTemplatesRender(t *testing.T) {
 			}},
 			ToSign: []recordCard{{SupervisionRecord: rec, Text: "text", RequestID: "a", RequestID2: "b"}},
 			Other:  []models.SupervisionRecord{disputed},
-		}, []string{"Weekly ASYE supervision — due Monday 7 December 2026", "/disputes", "the last on Monday 30 November 2026", "supervision weekly", "Disputed by the supervisee", `data-url="/api/v1/staff/tm-1/concerns"`, `name="about"`}},
+			Names:  people{"tm-1": "Tom Marsh"},
+			Agreement: &agreementPanel{
+				AgreementView: workflows.AgreementView{
+					Schedule: workflows.Schedule{Pack: policy.PackRef{Authority: "cumberland"}}, Version: 1, Status: workflows.AgreementOpen,
+					Due: policy.NewDate(2026, 12, 14), Rule: "C-AGR-1",
+					Terms:      &workflows.AgreementTerms{Frequency: "1mo", PurposeAndAims: "Reflect <b>on</b> practice", Disagreements: "Talk", ProposedBy: "tm-1", ProposedOn: policy.NewDate(2026, 11, 30)},
+					Signatures: []workflows.AgreementSignature{{Party: workflows.PartySupervisor, StaffID: "tm-1", SignedOn: policy.NewDate(2026, 11, 30)}},
+				},
+				BySupervisor: &workflows.AgreementSignature{Party: workflows.PartySupervisor, StaffID: "tm-1", SignedOn: policy.NewDate(2026, 11, 30)},
+				Today:        policy.NewDate(2026, 12, 15), RequestID: "c",
+			},
+		}, []string{"Weekly ASYE supervision — due Monday 7 December 2026", "/disputes",
+			`data-url="/api/v1/staff/tm-1/agreement/signatures"`, "Both of you sign by Monday 14 December 2026 <strong class=\"govuk-tag govuk-tag--red\">Overdue</strong>", `value="2026-12-15"`, "Reflect &lt;b&gt;on&lt;/b&gt; practice",
+			"signed by Tom Marsh on Monday 30 November 2026", "You: not yet signed", `href="/dashboard/rules/cumberland#C-AGR-1"`, "the last on Monday 30 November 2026", "supervision weekly", "Disputed by the supervisee", `data-url="/api/v1/staff/tm-1/concerns"`, `name="about"`}},
 		{"senior", seniorData{}, []string{"No compliance data yet", "No open escalation"}},
 		{"senior", seniorData{
 			Charts:      []complianceChart{ch, emptyChart},

@@ -54,6 +54,7 @@ var statusNames = map[string]string{
 	"paused":              "Paused",
 	"recorded":            "Recorded",
 	"open":                "Open",
+	"agreed":              "Agreed",
 	"active":              "Active",
 	"flagged":             "Flagged",
 	"left":                "Left",
@@ -75,7 +76,7 @@ var statusNames = map[string]string{
 var statusTags = map[string]string{
 	"overdue": "govuk-tag--red", "missed": "govuk-tag--red", "disputed": "govuk-tag--red",
 	"due": "govuk-tag--yellow", "awaiting_supervisee": "govuk-tag--yellow", "draft": "govuk-tag--yellow", "late": "govuk-tag--orange",
-	"met": "govuk-tag--green", "signed": "govuk-tag--green", "finalised": "govuk-tag--green", "on_time": "govuk-tag--green",
+	"met": "govuk-tag--green", "agreed": "govuk-tag--green", "signed": "govuk-tag--green", "finalised": "govuk-tag--green", "on_time": "govuk-tag--green",
 	"closed": "govuk-tag--grey", "paused": "govuk-tag--grey", "recorded": "govuk-tag--grey", "pending": "govuk-tag--grey",
 }
 
