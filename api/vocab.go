@@ -106,11 +106,24 @@ var lifecycleNames = map[string]string{
 	"Leave":       "Leaving",
 	"Onboard":     "Joining",
 	"Retention":   "Keeping and deleting records",
+	"TeamDuty":    "A team's duty",
+	"Concern":     "A concern about supervision",
 }
 
 // eventNames say what each audited decision or history event was.
 var eventNames = map[string]string{
 	"agreement.change_recorded":        "Change to the supervision agreement recorded",
+	"agreement.pack_moved":             "Supervision agreement moved to the new version of the policy",
+	"case.pack_moved":                  "Case moved to the new version of the policy",
+	"supervision.pack_moved":           "Personal supervision moved to the new version of the policy",
+	"concern.raised":                   "Concern about supervision raised",
+	"retention.cancelled":              "Deletion cancelled: the person came back",
+	"staff.rehired":                    "Came back to the service (a new period of employment)",
+	"team_duty.started":                "Team duty started",
+	"team_duty.held":                   "Team duty held",
+	"team_duty.recorded":               "Team duty's record made",
+	"team_duty.overdue":                "Team duty overdue",
+	"team_duty.escalated":              "Team duty overdue: senior managers told",
 	"agreement.closed":                 "Supervision agreement closed",
 	"agreement.renewal_opened":         "Supervision agreement due for renewal",
 	"agreement.reopened":               "Supervision agreement reopened to be agreed again",
