@@ -99,8 +99,9 @@ type supervisorData struct {
 	Personal            []models.Staff // supervisees with personal supervision (not the ASYE): book, cancel, absence
 	AbsenceKinds        []string
 	AwaitingSupervisees []models.SupervisionRecord
-	Work                caseWork // api/dashboard_cases.go: the case, caseload and delegation forms
-	supervisorForms              // extra sessions, cover, agreements, programmes (dashboard_supervisor.go)
+	Work                caseWork      // api/dashboard_cases.go: the case, caseload and delegation forms
+	TeamDuties          []teamDutyRow // my team's duties: group supervision, a team brief (dashboard_teamduties.go)
+	supervisorForms                   // extra sessions, cover, agreements, programmes (dashboard_supervisor.go)
 }
 
 // supervisorPage: my supervisees and my team's cases, what is due this week
@@ -221,6 +222,9 @@ func (s *Server) supervisorPage(c *gin.Context, p Principal) (any, error) {
 		return nil, err
 	}
 	d.AbsenceKinds = workflows.AbsenceKinds
+	if d.TeamDuties, err = s.teamDutiesOf(ctx, me.Authority, me.Team, today); err != nil {
+		return nil, err
+	}
 	if d.Work, err = s.caseWorkFor(ctx, me, d.Supervisees, d.Cases); err != nil {
 		return nil, err
 	}
