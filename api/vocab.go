@@ -39,6 +39,11 @@ var dutyNames = map[string]string{
 	"case_transfer_supervision":   "Supervision before the case transfers",
 	"caseload_analysis":           "Caseload analysis",
 	"caseload_over_max_review":    "Review of a caseload over the maximum",
+	"group_supervision":           "Group supervision",
+	"group_supervision_record":    "Recording the group supervision",
+	"team_brief":                  "Team brief",
+	"team_caseload_review":        "Departmental management team's review of the team's average caseload",
+	"case_file_audit":             "Case file audit",
 }
 
 // sessionKinds are the duties that are a supervision at the cadence in force,

@@ -36,6 +36,7 @@ func TestVocabulary(t *testing.T) {
 		{duty("asye_review", "review:6-month", "", "2027-03-15"), "ASYE 6-month review — due Monday 15 March 2027"},
 		{duty("agreement_signature", "signature:1", "", ""), "Signing the supervision agreement"},
 		{duty("brand_new_kind", "", "", ""), "Brand new kind"},
+		{duty("team_caseload_review", "", "", "2027-03-15"), "Departmental management team's review of the team's average caseload — due Monday 15 March 2027"},
 		{statusName("awaiting_supervisee"), "Waiting for the supervisee to sign"},
 		{eventName("asye.session_recorded"), "ASYE supervision recorded"},
 		{eventName("case.something_new"), "Case: something new"},
