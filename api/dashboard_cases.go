@@ -38,6 +38,9 @@ type caseWork struct {
 	OpenCases  []models.Case     // the cases a delegation may be for
 	Tasks      map[string]string // a delegable task's words
 	Today      string            // today, for the forms' dates
+	// Records are each case's supervision records still to be filed
+	// (case_record duties), earliest first.
+	Records map[string][]models.DueItem
 }
 
 // caseloadRow is one supervisee's caseload: the open cases they hold and
@@ -76,6 +79,23 @@ func (s *Server) caseWorkFor(ctx context.Context, me *models.Staff, supervisees 
 	}
 	for _, cs := range cases {
 		w.OpenCases = append(w.OpenCases, cs.Case)
+	}
+	// The supervision records still to be filed on the child's file.
+	w.Records = map[string][]models.DueItem{}
+	if len(w.OpenCases) > 0 {
+		var caseIDs []string
+		for _, cs := range w.OpenCases {
+			caseIDs = append(caseIDs, cs.ID)
+		}
+		var records []models.DueItem
+		err := s.DB.WithContext(ctx).Where("case_id IN ? AND kind = ? AND status IN ?", caseIDs, "case_record",
+			[]string{models.DueStatusDue, models.DueStatusOverdue}).Order("due_on").Find(&records).Error
+		if err != nil {
+			return w, err
+		}
+		for _, it := range records {
+			w.Records[it.CaseID] = append(w.Records[it.CaseID], it)
+		}
 	}
 	// Caseloads: the projection's open cases, and the analysis due.
 	var analyses []models.DueItem

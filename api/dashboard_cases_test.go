@@ -26,8 +26,10 @@ func TestCasePagesRender(t *testing.T) {
 			{Delegation: models.Delegation{ID: 6, DelegateID: "sw-3", CaseID: "c-1", Tasks: []string{TaskCaseSupervision}, Until: "2026-12-01", RevokedAt: &revoked}},
 		},
 		Names: people{"sw-3": "Sue <i>Tate</i>", "sw-1": "Sam Wood"}, Workers: []models.Staff{sw}, OpenCases: []models.Case{{ID: "c-1"}},
-		Tasks: delegableTaskWords, Today: "2026-12-03"}
+		Tasks: delegableTaskWords, Today: "2026-12-03",
+		Records: map[string][]models.DueItem{"c-1": {{CaseID: "c-1", Key: "record:2", Kind: "case_record", DueOn: "2026-12-08", Status: "overdue"}}}}
 	noDelegation := work
+	noDelegation.Records = nil
 	noDelegation.Delegation, noDelegation.Given, noDelegation.Workers, noDelegation.Caseloads = nil, nil, nil, nil
 	found := auditorData{Query: "sam", Searched: true, People: []models.Staff{{ID: "sw-1", Name: "Sam Wood", Role: "social_worker", Team: "east", Authority: "bolton"}},
 		Cases: []models.Case{{ID: "c-1", Category: "all_cases", Team: "east", WorkerID: "sw-1", Status: "open"}}, Names: people{"sw-1": "Sam Wood"}}
@@ -42,10 +44,11 @@ func TestCasePagesRender(t *testing.T) {
 		{"supervisor", supervisorData{Me: me, Today: "2026-12-03", Cases: []caseRow{{Case: models.Case{ID: "c-1", Category: "all_cases", WorkerID: "sw-1"}}}, Work: work},
 			[]string{`id="find-box"`, `data-url="/api/v1/cases"`, `data-url="/api/v1/cases/c-1/supervisions"`, `data-url="/api/v1/cases/c-1/decisions"`,
 				`data-url="/api/v1/cases/c-1/category"`, `data-url="/api/v1/cases/c-1/joint-working"`, `data-url="/api/v1/staff/sw-1/caseload/analyses"`,
-				`data-url="/api/v1/delegations/7/revoke"`, "Sue &lt;i&gt;Tate&lt;/i&gt;", "Sam &lt;b&gt;Wood&lt;/b&gt;", "Ended", "Overdue", `max="2027-03-03"`, `href="/dashboard/rules/bolton#B-CONF-1"`},
+				`data-url="/api/v1/delegations/7/revoke"`, "Sue &lt;i&gt;Tate&lt;/i&gt;", "Sam &lt;b&gt;Wood&lt;/b&gt;", "Ended", "Overdue", `max="2027-03-03"`, `href="/dashboard/rules/bolton#B-CONF-1"`,
+				`data-url="/api/v1/cases/c-1/records"`, `<option value="record:2">Filing the case supervision record — due Tuesday 8 December 2026 (overdue)</option>`},
 			[]string{`/api/v1/delegations/6/revoke`}},
 		{"supervisor", supervisorData{Me: me, Today: "2026-12-03", Work: noDelegation},
-			[]string{"does not provide for delegating", "nobody to allocate a case to"}, []string{`id="delegate-form"`, `id="case-work"`}},
+			[]string{"does not provide for delegating", "nobody to allocate a case to"}, []string{`id="delegate-form"`, `id="case-work"`, `/records"`}},
 		{"hr", hrData{Today: "2026-12-03", Imports: importKinds},
 			[]string{`id="import-form"`, `data-url="/api/v1/imports/{kind}"`, `id="im-kind-staff"`, `id="im-kind-cases"`, "staff_number, name", `id="find-box"`}, nil},
 		{"senior", seniorData{}, []string{`id="find-box"`}, nil},

@@ -1,0 +1,68 @@
+package main
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/securebase/securebase/api"
+	"github.com/securebase/securebase/models"
+	"github.com/securebase/securebase/policy"
+)
+
+// Issue 15: a case's supervision record filed from the supervisor page.
+// Cumberland gives the record of a case supervision a deadline (a
+// case_record duty); the page offers it under the case's work, refuses a
+// filing without a date at its field, files it with one, and passes
+// axe-core at 1280 and 320 px.
+func TestE2EPagesCaseRecord(t *testing.T) {
+	sys, db := startOnPostgres(t)
+	today := policy.DateOf(time.Now())
+	east := sys.onboardManagers("cumberland", "east", today.AddDays(-400), today.AddDays(-300))
+	east.onboard("sw-1", "social_worker", "tm-1", today.AddDays(-60))
+	sys.expect("POST", "/api/v1/cases", map[string]any{"case_id": "c-1", "authority": "cumberland", "team": "east",
+		"category": "child_in_need", "worker_id": "sw-1", "allocated_on": today.String()}, 201, "")
+	sys.expect("POST", "/api/v1/cases/c-1/supervisions", map[string]any{"request_id": "s1", "kind": "allocation",
+		"held_on": today.String(), "supervisor_id": "tm-1", "plan": "visit weekly"}, 200, "")
+	open := []string{models.DueStatusDue, models.DueStatusOverdue}
+	eventually(t, "c-1's supervision record owed", func() bool {
+		return count(t, db, &models.DueItem{}, "case_id = ? AND kind = ? AND status IN ?", "c-1", "case_record", open) == 1
+	})
+
+	tok, err := api.MintToken(testSecret, api.Principal{ID: "tm-1", Roles: []string{api.RoleSupervisor}}, "", "", time.Hour, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := openPages(t, sys.base)
+	p.login(tok, "/dashboard/supervisor")
+	work := `#case-work-c-1`
+	p.do("open c-1's case work", chromedp.Click(chromedp.CSS(work+" summary")))
+	record := work + ` form[data-url="/api/v1/cases/c-1/records"]`
+	if s := p.text(record); !strings.Contains(s, "Filing the case supervision record") {
+		t.Fatalf("c-1's record form reads %q", s)
+	}
+	p.visit("supervisor-case-record")
+
+	p.do("clear the date", chromedp.SetValue(chromedp.CSS("#cr-on-c-1"), ""))
+	if msg := p.refusedAt(record, "filed_on"); !strings.Contains(msg, "is required") {
+		t.Fatalf("filing without a date says %q", msg)
+	}
+	if n := count(t, db, &models.DueItem{}, "case_id = ? AND kind = ? AND status IN ?", "c-1", "case_record", open); n != 1 {
+		t.Fatalf("a refused filing changed the record's duty (%d still owed)", n)
+	}
+	p.do("file it today", chromedp.SetValue(chromedp.CSS("#cr-on-c-1"), today.String()))
+	if s := p.submit(record, "done"); !strings.HasPrefix(s, "Record filed") {
+		t.Fatalf("after filing the form says %q", s)
+	}
+	eventually(t, "c-1's record filed", func() bool {
+		return count(t, db, &models.DueItem{}, "case_id = ? AND kind = ? AND status = ?", "c-1", "case_record", models.DueStatusMet) == 1
+	})
+	p.do("reload", chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS(work)))
+	p.do("open c-1's case work", chromedp.Click(chromedp.CSS(work+" summary")))
+	if s := p.text(work); strings.Contains(s, "File the supervision record") {
+		t.Fatalf("a filed record is still offered: %q", s)
+	}
+	p.visit("supervisor-case-record-filed")
+}
