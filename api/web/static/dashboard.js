@@ -32,6 +32,15 @@
     return parts.length ? ": " + parts.join(", ") : "";
   }
 
+  // actions reads one action a line, "what | who | by when" (the import's
+  // open_actions form), as the API's list of actions.
+  function actions(text) {
+    return text.split("\n").map(function (line) { return line.trim(); }).filter(Boolean).map(function (line) {
+      var p = line.split("|").map(function (s) { return s.trim(); });
+      return { what: p[0] || "", who: p[1] || "", by_when: p[2] || "" };
+    });
+  }
+
   function clearErrors(form) {
     form.querySelectorAll(".govuk-error-message.from-api").forEach(function (el) { el.remove(); });
     form.querySelectorAll(".govuk-form-group--error").forEach(function (el) { el.classList.remove("govuk-form-group--error"); });
@@ -48,7 +57,9 @@
   function showProblems(form, problems) {
     var rest = [], first = null;
     problems.forEach(function (p) {
-      var group = form.querySelector('.govuk-form-group[data-field="' + p.field + '"]');
+      // A nested field ("actions[1].who") is said at the field it is part of.
+      var group = form.querySelector('.govuk-form-group[data-field="' + p.field + '"]') ||
+        form.querySelector('.govuk-form-group[data-field="' + String(p.field).split(/[.\[]/)[0] + '"]');
       var input = group && group.querySelector("input, textarea, select");
       if (!input) { rest.push(p); return; }
       var msg = document.createElement("p");
@@ -104,7 +115,8 @@
         return;
       }
       body[el.name] = el.dataset.type === "number" && /^\s*-?\d+(\.\d+)?\s*$/.test(el.value) ? Number(el.value) :
-        el.dataset.type === "list" ? el.value.split(/[\s,]+/).filter(Boolean) : el.value;
+        el.dataset.type === "list" ? el.value.split(/[\s,]+/).filter(Boolean) :
+        el.dataset.type === "actions" ? actions(el.value) : el.value;
     });
     var missing = Array.prototype.filter.call(form.querySelectorAll('[data-in="path"]'), function (el) { return !el.value.trim(); });
     var out = form.querySelector("output.result");
