@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"net"
 	"os"
 	"path/filepath"
@@ -175,8 +176,19 @@ func (s *Server) Stop() error {
 	return s.stopErr
 }
 
-// FreePort returns a TCP port on 127.0.0.1 that was free when asked.
+// FreePort returns a TCP port on 127.0.0.1 that was free when asked. It is
+// chosen below Linux's default ephemeral range (32768-60999), so that the
+// outgoing connections of other processes (database and gRPC clients, which
+// take ephemeral ports all the time) cannot take it before the server binds
+// it; the kernel's own choice is the fallback.
 func FreePort() (int, error) {
+	for range 50 {
+		p := 20000 + rand.IntN(12000)
+		if l, err := net.Listen("tcp", net.JoinHostPort(host, strconv.Itoa(p))); err == nil {
+			l.Close()
+			return p, nil
+		}
+	}
 	l, err := net.Listen("tcp", net.JoinHostPort(host, "0"))
 	if err != nil {
 		return 0, err

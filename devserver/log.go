@@ -2,6 +2,7 @@ package devserver
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"os"
 	"strings"
@@ -52,6 +53,9 @@ func (s serverLogger) Panic(msg string, tags ...tag.Tag) {
 }
 func (s serverLogger) Fatal(msg string, tags ...tag.Tag) {
 	s.always(msg, tags)
+	// The server exits the process: say why even when logs are discarded
+	// (a test run otherwise shows only "exit status 1").
+	fmt.Fprintf(os.Stderr, "temporal server: fatal: %s %v\n", msg, attrs(tags))
 	os.Exit(1)
 }
 
