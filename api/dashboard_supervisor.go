@@ -43,6 +43,11 @@ type supervisorForms struct {
 	ExtraReasons   []string
 	AppraisalKinds []string
 	Outcomes       []string
+	// ByShifts and AgreedPhase name the supervisees whose pack cadence is
+	// counted in shifts worked, or moves on at a phase the parties agree:
+	// only they are offered those forms.
+	ByShifts    map[string]bool
+	AgreedPhase map[string]bool
 }
 
 // supervisorForms reads the open agreement and programme duties of the
@@ -54,6 +59,15 @@ func (s *Server) supervisorForms(ctx context.Context, rows []superviseeRow, toda
 	}
 	if len(rows) == 0 {
 		return f, nil
+	}
+	f.ByShifts, f.AgreedPhase = map[string]bool{}, map[string]bool{}
+	for _, r := range rows {
+		pack, err := s.Packs.Pack(r.Authority, today)
+		if err != nil || pack.PersonalSupervision == nil {
+			continue
+		}
+		c := pack.PersonalSupervision.CadenceFor(r.Role)
+		f.ByShifts[r.ID], f.AgreedPhase[r.ID] = c.ByShifts(), c.ThenFrom == "agreed"
 	}
 	ids := make([]string, len(rows))
 	for i, r := range rows {

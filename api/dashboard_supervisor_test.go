@@ -15,6 +15,8 @@ func TestDashboardSupervisorForms(t *testing.T) {
 	me := &models.Staff{ID: "tm-1", Name: "Tom Marsh", Authority: "cumberland", Team: "north", Role: "team_manager"}
 	nq := models.Staff{ID: "nq-1", Name: "Nia <i>Patel</i>", Role: "nqsw", Authority: "cumberland"}
 	sw := models.Staff{ID: "sw-1", Name: "Sam", Role: "social_worker", Authority: "cumberland"}
+	agency := models.Staff{ID: "ra-1", Name: "Rae", Role: "agency_residential_worker", Authority: "bracknell-forest"}
+	student := models.Staff{ID: "st-1", Name: "Stu", Role: "student", Authority: "cumberland"}
 	disputed := models.SupervisionRecord{ID: "nq-1.s2", StaffID: "nq-1", SupervisorID: "tm-1", HeldOn: "2026-11-30", DueOn: "2026-12-07", Status: models.RecordDisputed, CurrentVersion: 1}
 	review := models.DueItem{WorkflowID: "ASYE:nq-1", Key: "review:3-month", Kind: "asye_review", StaffID: "nq-1", DueOn: "2027-02-01", Status: "due"}
 	signing := models.DueItem{WorkflowID: "Agreement:sw-1", Key: "signature:1", Kind: workflows.KindAgreementSignature, StaffID: "sw-1", DueOn: "2026-12-14", Status: "overdue"}
@@ -22,11 +24,12 @@ func TestDashboardSupervisorForms(t *testing.T) {
 		Me: me, Today: "2026-11-30", WeekEnd: "2026-12-07",
 		Supervisees: []superviseeRow{{Staff: nq, ASYE: true, RequestID: "web-1"}, {Staff: sw, RequestID: "web-2"}},
 		ToSign:      []recordCard{{SupervisionRecord: disputed, Text: "the <b>agreed</b> text", View: "my view", RequestID: "web-3", RequestID2: "web-4"}},
-		Personal:    []models.Staff{sw},
+		Personal:    []models.Staff{sw, agency, student},
 		supervisorForms: supervisorForms{
 			Agreements:   []agreementCard{{Staff: nq}, {Staff: sw, Open: []models.DueItem{signing}}},
 			Programmes:   []programmeCard{{Staff: nq, Programme: "ASYE", Reviews: []models.DueItem{review}, PauseReasons: []string{"sickness", "parental_leave"}}},
 			ChangeEvents: workflows.AgreementChangeEvents, ExtraReasons: workflows.ExtraReasons, AppraisalKinds: workflows.AppraisalKinds, Outcomes: workflows.Outcomes,
+			ByShifts: map[string]bool{"ra-1": true}, AgreedPhase: map[string]bool{"st-1": true},
 		},
 	}
 	var buf bytes.Buffer
@@ -50,13 +53,16 @@ func TestDashboardSupervisorForms(t *testing.T) {
 		`data-url="/api/v1/staff/nq-1/asye/pauses"`, `<option value="parental_leave">Parental leave</option>`,
 		`data-url="/api/v1/staff/nq-1/asye/resumptions"`, `data-url="/api/v1/staff/nq-1/asye/extensions"`,
 		`data-url="/api/v1/staff/nq-1/asye/outcome"`, `value="passed"`, `value="failed"`, "Nia &lt;i&gt;Patel&lt;/i&gt;: ASYE reviews",
+		// shifts for agency staff counted by shifts; a student's next phase
+		`data-url="/api/v1/staff/ra-1/supervision/shifts"`, `data-url="/api/v1/staff/st-1/supervision/student-phase"`,
 	} {
 		if !strings.Contains(page, want) {
 			t.Errorf("the supervisor page does not show %q", want)
 		}
 	}
 	// Nobody without personal supervision has its forms; nobody but an NQSW a programme.
-	for _, never := range []string{`/api/v1/staff/nq-1/supervision/extra-sessions`, `/api/v1/staff/sw-1/asye/`} {
+	for _, never := range []string{`/api/v1/staff/nq-1/supervision/extra-sessions`, `/api/v1/staff/sw-1/asye/`,
+		`/api/v1/staff/sw-1/supervision/shifts`, `/api/v1/staff/sw-1/supervision/student-phase`, `/api/v1/staff/st-1/supervision/shifts`} {
 		if strings.Contains(page, never) {
 			t.Errorf("the supervisor page offers %s", never)
 		}
