@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -15,158 +14,26 @@ import (
 	"github.com/securebase/securebase/policy"
 )
 
-// pageBrowser is headless Chromium signed in to one system, with the steps
-// a browser journey takes: TestEndToEndDashboard's helpers, for the journeys
-// that came after it.
+// pageBrowser is the pages of one system, signed in by id and role, with a
+// submit that presses a named button.
 type pageBrowser struct {
-	t       *testing.T
-	sys     *system
-	ctx     context.Context
-	shots   string
-	axeCode string
+	*pages
+	sys *system
 }
 
+// newPageBrowser opens the pages (e2e_pages_supervisor_test.go) with a
+// longer bound on each step: these journeys run on a loaded machine.
 func newPageBrowser(t *testing.T, sys *system) *pageBrowser {
 	t.Helper()
-	if _, err := os.Stat(chromiumPath); err != nil {
-		t.Fatalf("the browser test needs Debian's Chromium at %s (apt-get install chromium; .ci/run installs it): %v", chromiumPath, err)
-	}
-	shots := os.Getenv("SECUREBASE_SCREENSHOTS")
-	if shots == "" {
-		shots = t.TempDir()
-	} else if err := os.MkdirAll(shots, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	axe, err := os.ReadFile("testdata/axe/axe.min.js")
-	if err != nil {
-		t.Fatal(err)
-	}
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(chromiumPath), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU,
-		chromedp.Flag("disable-quic", true), chromedp.NoFirstRun, chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true),
-		chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1280, 900))
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	t.Cleanup(cancelAlloc)
-	browser, cancelBrowser := chromedp.NewContext(allocCtx)
-	t.Cleanup(cancelBrowser)
-	if err := chromedp.Do(browser); err != nil {
-		t.Fatalf("start chromium: %v", err)
-	}
-	return &pageBrowser{t: t, sys: sys, ctx: browser, shots: shots, axeCode: string(axe)}
-}
-
-func (b *pageBrowser) step() (context.Context, context.CancelFunc) {
-	return context.WithTimeout(b.ctx, 30*time.Second)
-}
-
-func (b *pageBrowser) do(what string, actions ...chromedp.Action[chromedp.Void]) {
-	b.t.Helper()
-	ctx, cancel := b.step()
-	defer cancel()
-	if err := chromedp.Do(ctx, actions...); err != nil {
-		b.t.Fatalf("%s: %v", what, err)
-	}
-}
-
-func (b *pageBrowser) text(sel string) string {
-	b.t.Helper()
-	ctx, cancel := b.step()
-	defer cancel()
-	s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
-	if err != nil {
-		b.t.Fatalf("read %s: %v", sel, err)
-	}
-	return s
-}
-
-func (b *pageBrowser) evalInt(expr string) int {
-	b.t.Helper()
-	ctx, cancel := b.step()
-	defer cancel()
-	n, err := chromedp.Run(ctx, chromedp.Evaluate[int](expr))
-	if err != nil {
-		b.t.Fatalf("evaluate %s: %v", expr, err)
-	}
-	return n
-}
-
-func (b *pageBrowser) screenshot(name string) {
-	b.t.Helper()
-	ctx, cancel := b.step()
-	defer cancel()
-	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
-	if err != nil {
-		b.t.Fatalf("screenshot %s: %v", name, err)
-	}
-	path := filepath.Join(b.shots, name+".png")
-	if err := os.WriteFile(path, png, 0o644); err != nil {
-		b.t.Fatal(err)
-	}
-	b.t.Logf("screenshot: %s", path)
-}
-
-// axe fails the test on every WCAG 2.2 A or AA violation axe-core finds.
-func (b *pageBrowser) axe(name string) {
-	b.t.Helper()
-	ctx, cancel := context.WithTimeout(b.ctx, 60*time.Second)
-	defer cancel()
-	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](b.axeCode+";\ntrue")); err != nil {
-		b.t.Fatalf("inject axe-core into %s: %v", name, err)
-	}
-	type violation struct {
-		ID, Impact, Help string
-		Nodes            []string
-	}
-	res, err := chromedp.Run(ctx, chromedp.Evaluate[struct {
-		Passes     int
-		Violations []violation
-	}](`axe.run(document, {runOnly: {type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]}})
-		.then(r => ({passes: r.passes.length, violations: r.violations.map(v => ({id: v.id, impact: v.impact || "", help: v.help, nodes: v.nodes.map(n => n.target.join(" ") + ": " + n.failureSummary)}))}))`, chromedp.EvalAwaitPromise))
-	if err != nil {
-		b.t.Fatalf("run axe-core on %s: %v", name, err)
-	}
-	if res.Passes < 5 {
-		b.t.Fatalf("axe-core checked almost nothing on %s (%d rules passed)", name, res.Passes)
-	}
-	for _, v := range res.Violations {
-		b.t.Errorf("accessibility: %s: %s (%s, %s): %s", name, v.ID, v.Help, v.Impact, strings.Join(v.Nodes, "; "))
-	}
-}
-
-// visit checks the page as it stands at 1280 and at 320 px (it must
-// reflow), with a screenshot of each.
-func (b *pageBrowser) visit(name string) {
-	b.t.Helper()
-	b.axe(name)
-	b.screenshot(name)
-	b.do("narrow the window to 320 px", chromedp.EmulateViewport(320, 800))
-	b.axe(name + " at 320 px")
-	if w := b.evalInt(`document.documentElement.scrollWidth`); w > 320 {
-		b.t.Errorf("%s at 320 px is %d px wide: it does not reflow", name, w)
-	}
-	b.screenshot(name + "-320")
-	b.do("widen the window again", chromedp.EmulateViewport(1280, 900))
+	p := openPages(t, sys.base)
+	p.wait = 30 * time.Second
+	return &pageBrowser{pages: p, sys: sys}
 }
 
 func (b *pageBrowser) login(id, role, landing string) {
 	b.t.Helper()
-	tok, err := api.MintToken(testSecret, api.Principal{ID: id, Roles: []string{role}}, "", "", time.Hour, time.Now())
-	if err != nil {
-		b.t.Fatal(err)
-	}
-	b.do("sign in as "+id,
-		chromedp.Navigate(b.sys.base+"/login"),
-		chromedp.WaitVisible(chromedp.CSS("#token")),
-		chromedp.SendKeys(chromedp.CSS("#token"), tok),
-		chromedp.Click(chromedp.CSS(`#login button[type="submit"]`)),
-		chromedp.WaitVisible(chromedp.CSS("header .who")),
-		chromedp.WaitVisible(chromedp.CSS("main h1")))
-	ctx, cancel := b.step()
-	defer cancel()
-	if u, err := chromedp.Run(ctx, chromedp.Location()); err != nil || u != b.sys.base+landing {
-		b.t.Fatalf("signed in to %s (%v), want %s", u, err, landing)
-	}
+	b.signIn(id, role, landing)
+	b.do("the page's heading", chromedp.WaitVisible(chromedp.CSS("main h1")))
 }
 
 func (b *pageBrowser) logout() {

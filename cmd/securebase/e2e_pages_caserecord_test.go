@@ -24,12 +24,8 @@ func TestE2EPagesCaseRecord(t *testing.T) {
 	east.onboard("sw-1", "social_worker", "tm-1", today.AddDays(-60))
 	sys.expect("POST", "/api/v1/cases", map[string]any{"case_id": "c-1", "authority": "cumberland", "team": "east",
 		"category": "child_in_need", "worker_id": "sw-1", "allocated_on": today.String()}, 201, "")
-	tok, err := api.MintToken(testSecret, api.Principal{ID: "tm-1", Roles: []string{api.RoleSupervisor}}, "", "", time.Hour, time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
 	p := openPages(t, sys.base)
-	p.login(tok, "/dashboard/supervisor")
+	p.signIn("tm-1", api.RoleSupervisor, "/dashboard/supervisor")
 	work := `#case-work-c-1`
 	p.do("open c-1's case work", chromedp.Click(chromedp.CSS(work+" summary")))
 

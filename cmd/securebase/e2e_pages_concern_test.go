@@ -22,12 +22,8 @@ func TestE2EPagesSuperviseeConcern(t *testing.T) {
 	north := sys.onboardManagers("surrey", "north", today.AddDays(-400), today.AddDays(-300))
 	north.onboard("sw-1", "social_worker", "tm-1", today.AddDays(-200))
 
-	tok, err := api.MintToken(testSecret, api.Principal{ID: "sw-1", Roles: []string{api.RoleSupervisee}}, "", "", time.Hour, time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
 	p := openPages(t, sys.base)
-	p.login(tok, "/dashboard/supervisee")
+	p.signIn("sw-1", api.RoleSupervisee, "/dashboard/supervisee")
 	form := `#concern form[data-url="/api/v1/staff/sw-1/concerns"]`
 	if msg := p.refusedAt(form, "concern"); msg == "" {
 		t.Fatal("a concern with no words was not refused at its field")

@@ -23,12 +23,8 @@ func TestE2EPagesShifts(t *testing.T) {
 	home := sys.onboardManagers("bracknell-forest", "home", today.AddDays(-400), today.AddDays(-300))
 	home.onboard("ra-1", "agency_residential_worker", "tm-1", today.AddDays(-30))
 
-	tok, err := api.MintToken(testSecret, api.Principal{ID: "tm-1", Roles: []string{api.RoleSupervisor}}, "", "", time.Hour, time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
 	p := openPages(t, sys.base)
-	p.login(tok, "/dashboard/supervisor")
+	p.signIn("tm-1", api.RoleSupervisor, "/dashboard/supervisor")
 	card := `#extra details[data-staff="ra-1"]`
 	p.do("open ra-1's forms", chromedp.Click(chromedp.CSS(card+" summary")))
 	form := card + ` form[data-url="/api/v1/staff/ra-1/supervision/shifts"]`
@@ -55,12 +51,8 @@ func TestE2EPagesStudentPhase(t *testing.T) {
 	north := sys.onboardManagers("cumberland", "north", today.AddDays(-400), today.AddDays(-300))
 	north.onboard("st-1", "student", "tm-1", today.AddDays(-30))
 
-	tok, err := api.MintToken(testSecret, api.Principal{ID: "tm-1", Roles: []string{api.RoleSupervisor}}, "", "", time.Hour, time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
 	p := openPages(t, sys.base)
-	p.login(tok, "/dashboard/supervisor")
+	p.signIn("tm-1", api.RoleSupervisor, "/dashboard/supervisor")
 	card := `#extra details[data-staff="st-1"]`
 	p.do("open st-1's forms", chromedp.Click(chromedp.CSS(card+" summary")))
 	form := card + ` form[data-url="/api/v1/staff/st-1/supervision/student-phase"]`

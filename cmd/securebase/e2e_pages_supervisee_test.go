@@ -31,12 +31,8 @@ func TestE2EPagesSuperviseeAgreement(t *testing.T) {
 	}, 200, "")
 	sys.as("tm-1").expect("POST", "/api/v1/staff/sw-1/agreement/signatures", map[string]any{"request_id": "g1", "signed_on": today.String()}, 200, "")
 
-	tok, err := api.MintToken(testSecret, api.Principal{ID: "sw-1", Roles: []string{api.RoleSupervisee}}, "", "", time.Hour, time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
 	p := openPages(t, sys.base)
-	p.login(tok, "/dashboard/supervisee")
+	p.signIn("sw-1", api.RoleSupervisee, "/dashboard/supervisee")
 	if s := p.text("#agreement-terms"); !strings.Contains(s, "Reflective supervision of practice and wellbeing.") || !strings.Contains(s, "monthly") {
 		t.Fatalf("the terms read %q", s)
 	}

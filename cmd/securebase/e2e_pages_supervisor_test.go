@@ -24,6 +24,7 @@ type pages struct {
 	browser context.Context
 	shots   string
 	axe     []byte
+	wait    time.Duration // how long one step may take
 }
 
 // openPages starts Chromium for a test; it stops when the test ends.
@@ -55,11 +56,11 @@ func openPages(t *testing.T, base string) *pages {
 	if err := chromedp.Do(browser); err != nil {
 		t.Fatalf("start chromium: %v", err)
 	}
-	return &pages{t: t, base: base, browser: browser, shots: shots, axe: axe}
+	return &pages{t: t, base: base, browser: browser, shots: shots, axe: axe, wait: 20 * time.Second}
 }
 
 func (p *pages) step() (context.Context, context.CancelFunc) {
-	return context.WithTimeout(p.browser, 20*time.Second)
+	return context.WithTimeout(p.browser, p.wait)
 }
 
 func (p *pages) do(what string, actions ...chromedp.Action[chromedp.Void]) {
@@ -106,6 +107,16 @@ func (p *pages) login(tok, landing string) {
 	if u, err := chromedp.Run(ctx, chromedp.Location()); err != nil || u != p.base+landing {
 		p.t.Fatalf("signed in to %s (%v), want %s", u, err, landing)
 	}
+}
+
+// signIn signs in as id holding one role, landing on landing.
+func (p *pages) signIn(id, role, landing string) {
+	p.t.Helper()
+	tok, err := api.MintToken(testSecret, api.Principal{ID: id, Roles: []string{role}}, "", "", time.Hour, time.Now())
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	p.login(tok, landing)
 }
 
 // openAll opens every details element, so each form is on the screen.
@@ -247,12 +258,8 @@ func TestE2EPagesSupervisor(t *testing.T) {
 		})
 	}
 
-	tok, err := api.MintToken(testSecret, api.Principal{ID: "tm-1", Roles: []string{api.RoleSupervisor}}, "", "", time.Hour, time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
 	p := openPages(t, sys.base)
-	p.login(tok, "/dashboard/supervisor")
+	p.signIn("tm-1", api.RoleSupervisor, "/dashboard/supervisor")
 	p.openAll()
 	p.visit("supervisor-forms")
 

@@ -27,12 +27,8 @@ func TestE2EPagesTeamDuty(t *testing.T) {
 		return count(t, db, &models.DueItem{}, "workflow_id = ? AND kind = ?", wf, "group_supervision") == 1
 	})
 
-	tok, err := api.MintToken(testSecret, api.Principal{ID: "tm-1", Roles: []string{api.RoleSupervisor}}, "", "", time.Hour, time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
 	p := openPages(t, sys.base)
-	p.login(tok, "/dashboard/supervisor")
+	p.signIn("tm-1", api.RoleSupervisor, "/dashboard/supervisor")
 	duty := `#team-duties [data-duty="group_supervision"]`
 	if s := p.text(duty); !strings.Contains(s, "Group supervision") || !strings.Contains(s, "Next due") {
 		t.Fatalf("my team's group supervision reads %q", s)
