@@ -19,7 +19,9 @@ func TestEnforcedRulesByID(t *testing.T) {
 		want              string
 	}
 	// What the engine reads for each kind of rule.
-	end := func(p *Pack, s Date) string { return fmt.Sprintf("%s %s", p.ASYE.End(s, p.Calendar()), p.ASYE.LengthRule) }
+	end := func(p *Pack, s Date) string {
+		return fmt.Sprintf("%s %s", p.ASYE.End(s, p.Calendar()), p.ASYE.LengthRule)
+	}
 	reviews := func(p *Pack, s Date) string { return fmt.Sprint(p.ASYE.ReviewDates(s, p.Calendar())) }
 	pauses := func(p *Pack, _ Date) string { return fmt.Sprint(p.ASYE.Pauses) }
 	// The latest end an extension may give (workflows/asye_handlers.go).
