@@ -66,7 +66,7 @@ func TestValidateRefusesMislabelledRules(t *testing.T) {
 			at:  "engine: enforced\n  - id: C-ASYE-11", want: "rule C-ASYE-10: engine: enforced, but no block the engine reads cites this rule"},
 		{name: "the monthly report's rule, with no report block",
 			old: "monthly_report: {rule: C-QA-4}\n", new: "",
-			at: "    engine: enforced\n\n  # 10.", want: "rule C-QA-4: engine: enforced, but no block the engine reads cites this rule"},
+			at: "    engine: enforced\n  - id: C-QA-5", want: "rule C-QA-4: engine: enforced, but no block the engine reads cites this rule"},
 		{name: "an unknown behaviour",
 			old: "    engine: not_yet\n  - id: C-ASYE-11", new: "    engine: not_yet\n    applied_by: telepathy\n  - id: C-ASYE-11",
 			at: "applied_by: telepathy", want: `rule C-ASYE-10: applied_by: "telepathy" is not a behaviour of the engine`},

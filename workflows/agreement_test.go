@@ -82,9 +82,9 @@ func TestAgreementSignedWithinEachPacksLimit(t *testing.T) {
 	cases := []struct {
 		authority, due, rule, renewal, renewalRule string
 	}{
-		{"bracknell-forest", "2026-02-02", "BF-AG-1", "", ""},
+		{"bracknell-forest", "2026-02-02", "BF-AG-1", "", ""}, // BF-AG-3: no yearly renewal
 		{"cumberland", "2026-01-19", "C-AG-2", "2027-01-08", "C-AG-1"},
-		{"surrey", "2026-02-05", "S-AG-3", "2027-01-08", "S-AG-1"},
+		{"surrey", "2026-02-05", "S-AG-3", "2027-01-08", "S-AG-1"}, // S-AG-2: the agreed frequency is among the terms signed
 		{"plymouth", "2026-02-05", "P-AG-2", "2027-01-08", "P-AG-1"},
 		{"bolton", "2026-02-05", "B-AG-2", "", ""},
 	}

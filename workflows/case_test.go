@@ -212,7 +212,8 @@ func TestCaseActionsFlagged(t *testing.T) {
 	for _, tc := range []struct {
 		authority, category, kind string
 		flagged                   bool
-	}{{"cumberland", "child_in_need", "allocation", true}, {"bolton", "all_cases", "case", false}} {
+		rule                      string // the flag cites it
+	}{{"cumberland", "child_in_need", "allocation", true, "C-CASE-4"}, {"bolton", "all_cases", "case", false, ""}} {
 		t.Run(tc.authority, func(t *testing.T) {
 			h, _ := caseHarness(t, on)
 			first := supervise("s1", tc.kind, on)
@@ -245,8 +246,9 @@ func TestCaseActionsFlagged(t *testing.T) {
 				h.env.CancelWorkflow()
 			})
 			h.env.ExecuteWorkflow(CaseWorkflow, caseInput(t, tc.authority, tc.category, on))
-			if got := len(h.actions("case.actions_flagged")) == 1; got != tc.flagged {
-				t.Errorf("flag events: %d", len(h.actions("case.actions_flagged")))
+			ev := h.actions("case.actions_flagged")
+			if got := len(ev) == 1; got != tc.flagged || got && ev[0].RuleID != tc.rule {
+				t.Errorf("flag events %+v, want flagged %v under %s", ev, tc.flagged, tc.rule)
 			}
 		})
 	}

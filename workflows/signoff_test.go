@@ -224,12 +224,20 @@ func TestSignOffDisputeAmendFinalise(t *testing.T) {
 	}
 }
 
-// Bolton: no agreement, so both views are noted on the record (a new
-// version of the same text), which cannot be disputed again; both sign and
-// the supervisor finalises.
+// No agreement, so both views are noted on the record (a new version of the
+// same text), which cannot be disputed again; both sign and the supervisor
+// finalises. Bolton; and Surrey, whose S-REC-2 says so ("amend by agreement
+// or note both views on the record, signed by both"), the event citing its
+// sign-off rule.
 func TestSignOffBothViews(t *testing.T) {
+	for _, tc := range []struct{ authority, rule string }{{"bolton", "B-REC-1"}, {"surrey", "S-REC-1"}} {
+		t.Run(tc.authority, func(t *testing.T) { signOffBothViews(t, tc.authority, tc.rule) })
+	}
+}
+
+func signOffBothViews(t *testing.T, authority, rule string) {
 	held := date(t, "2026-03-04")
-	in := signOffInput(t, "bolton", held, date(t, "2026-04-01"))
+	in := signOffInput(t, authority, held, date(t, "2026-04-01"))
 	h := signOffHarness(t, held)
 	h.at(held, func() {
 		h.update(UpdateWriteRecord, RecordTextInput{RequestID: "t1", Text: "Caseload is manageable.", Actor: "tm-1"}, h.ok("text"))
@@ -254,7 +262,7 @@ func TestSignOffBothViews(t *testing.T) {
 		t.Fatalf("result %+v", res)
 	}
 	bv := h.actions("signoff.both_views_recorded")
-	if len(bv) != 1 || bv[0].Record.Version.SupervisorView == "" || bv[0].Record.Version.SuperviseeView != "My caseload is above the maximum." || bv[0].RuleID != "B-REC-1" {
+	if len(bv) != 1 || bv[0].Record.Version.SupervisorView == "" || bv[0].Record.Version.SuperviseeView != "My caseload is above the maximum." || bv[0].RuleID != rule {
 		t.Fatalf("both-views events %+v", bv)
 	}
 }

@@ -406,7 +406,7 @@ func TestSupervisionAgencyShifts(t *testing.T) {
 // when the bookings reach far enough, and shown with every booking. A
 // cancellation records who and why; Surrey's rebooking deadline is 2 weeks,
 // overdue then escalated, met by the session held; a rebooking date beyond
-// it is refused citing the rule. Cumberland records the cancellation with
+// it is refused citing the rule. Cumberland and Bolton record the cancellation with
 // no rebooking deadline.
 func TestSupervisionBookingAndCancellation(t *testing.T) {
 	start := date(t, "2026-01-05")
@@ -423,6 +423,8 @@ func TestSupervisionBookingAndCancellation(t *testing.T) {
 	}{
 		{"surrey", "S-BK-1", "S-BK-2", "2026-02-03"},
 		{"cumberland", "", "", ""},
+		// B-BK-1: cancelled sessions are recorded (who cancelled and why) for the senior manager's audit.
+		{"bolton", "", "", ""},
 	} {
 		t.Run(c.authority, func(t *testing.T) {
 			in := supervisionInput(t, c.authority, "social_worker", start)
