@@ -12,6 +12,7 @@ import (
 	"gorm.io/driver/postgres"
 	"gorm.io/driver/sqlite"
 	"gorm.io/gorm"
+	"gorm.io/gorm/callbacks"
 	"gorm.io/gorm/logger"
 
 	// Pure-Go SQLite, registered as driver "sqlite" (the embedded Temporal
@@ -56,6 +57,7 @@ func OpenWithLogger(databaseURL, sqlitePath string, log *slog.Logger) (*gorm.DB,
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite %s: %w", sqlitePath, err)
 	}
+	withoutReturning(db)
 	sqlDB, err := db.DB()
 	if err != nil {
 		return nil, err
@@ -65,6 +67,26 @@ func OpenWithLogger(databaseURL, sqlitePath string, log *slog.Logger) (*gorm.DB,
 	// which is fine for the dev mode this serves.
 	sqlDB.SetMaxOpenConns(1)
 	return db, nil
+}
+
+// withoutReturning writes SQLite rows with plain INSERT, UPDATE and DELETE.
+// A statement with RETURNING runs under a statement journal, whose 64 KiB
+// in-memory chunk the pure-Go allocator maps and unmaps on every write: a due
+// item's upsert took 0.84 ms with it and 0.32 ms without, and the simulated
+// year spent most of its time there (issue 14). A new row's id comes from
+// last_insert_rowid instead; nothing reads an id back after an upsert.
+func withoutReturning(db *gorm.DB) {
+	cfg := &callbacks.Config{
+		CreateClauses:        []string{"INSERT", "VALUES", "ON CONFLICT"},
+		UpdateClauses:        []string{"UPDATE", "SET", "FROM", "WHERE"},
+		DeleteClauses:        []string{"DELETE", "FROM", "WHERE"},
+		LastInsertIDReversed: true,
+	}
+	create, update, del := db.Callback().Create(), db.Callback().Update(), db.Callback().Delete()
+	create.Clauses, update.Clauses, del.Clauses = cfg.CreateClauses, cfg.UpdateClauses, cfg.DeleteClauses
+	_ = create.Replace("gorm:create", callbacks.Create(cfg))
+	_ = update.Replace("gorm:update", callbacks.Update(cfg))
+	_ = del.Replace("gorm:delete", callbacks.Delete(cfg))
 }
 
 // SQLiteDSN is the modernc.org/sqlite DSN for a file: WAL so readers in other

@@ -52,7 +52,7 @@ func runPlan(db *gorm.DB, pl *plan, last policy.Date) (runStats, error) {
 	start := at(pl.Start, 9)
 	env.SetStartTime(start)
 	env.SetStartWorkflowOptions(client.StartWorkflowOptions{ID: pl.ID, TaskQueue: workflows.TaskQueue})
-	acts := activities.Activities{DB: db.Session(&gorm.Session{PrepareStmt: true, NowFunc: func() time.Time { return env.Now().UTC() }})}
+	acts := activities.Activities{DB: db.Session(&gorm.Session{NowFunc: func() time.Time { return env.Now().UTC() }})}
 	env.RegisterActivityWithOptions(acts.RecordEvent, activity.RegisterOptions{Name: activities.RecordEventName})
 	// No Packs: the simulated year runs each lifecycle under the version it started with.
 	env.RegisterActivityWithOptions(acts.NextPack, activity.RegisterOptions{Name: activities.NextPackName})

@@ -13,6 +13,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"syscall"
 	"time"
 
@@ -36,7 +37,7 @@ func main() {
 // whether the product's compliance matched the simulator's own count.
 func newYearCmd() *cobra.Command {
 	var o simulate.Options
-	var dataDir string
+	var dataDir, databaseURL, cpuProfile string
 	cmd := &cobra.Command{
 		Use:           "securebase-year",
 		SilenceUsage:  true,
@@ -53,7 +54,18 @@ func newYearCmd() *cobra.Command {
 				return err
 			}
 			defer cleanup()
-			db, err := models.Open("", filepath.Join(dataDir, "year.db"))
+			if cpuProfile != "" {
+				f, err := os.Create(cpuProfile)
+				if err != nil {
+					return err
+				}
+				defer f.Close()
+				if err := pprof.StartCPUProfile(f); err != nil {
+					return err
+				}
+				defer pprof.StopCPUProfile()
+			}
+			db, err := models.Open(databaseURL, filepath.Join(dataDir, "year.db"))
 			if err != nil {
 				return err
 			}
@@ -93,6 +105,8 @@ func newYearCmd() *cobra.Command {
 	cmd.Flags().StringSliceVar(&o.Authorities, "authority", nil, "authorities to simulate (default: every pack)")
 	cmd.Flags().BoolVar(&o.UntimedSignOffs, "untimed-sign-offs", false, "also sign records off for real where the pack sets no deadline (they are listed, never owed: neither side counts them)")
 	cmd.Flags().StringVar(&dataDir, "data-dir", "", "where the SQLite database is written (default: a temporary directory, removed)")
+	cmd.Flags().StringVar(&databaseURL, "database-url", "", "an empty PostgreSQL database to write instead of SQLite (the production shape's database)")
+	cmd.Flags().StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the run to this file (go tool pprof)")
 	return cmd
 }
 
