@@ -83,10 +83,10 @@ func TestDefaultCaseloadMaximumIsShownNotEnforced(t *testing.T) {
 	}
 	text := string(mustRead(t, "packs/bolton.yaml"))
 	for _, c := range []struct{ old, new, want string }{
-		{"set_by: default}", "}", "set_by: is missing: the seed gives no maximum"},
-		{"set_by: default}", "set_by: mayor}", `set_by: "mayor": write council`},
+		{"B-CL-5, set_by: default}", "B-CL-5}", "set_by: is missing: the seed gives no maximum"},
+		{"B-CL-5, set_by: default}", "B-CL-5, set_by: mayor}", `set_by: "mayor": write council`},
 		// A council that sets it is told which rules now act.
-		{"set_by: default}", "set_by: council}", `rule B-CL-5: engine: "not_yet", but the engine applies this rule (caseload.maximum)`},
+		{"B-CL-5, set_by: default}", "B-CL-5, set_by: council}", `rule B-CL-5: engine: "not_yet", but the engine applies this rule (caseload.maximum)`},
 	} {
 		_, err := ReadPack("packs/bolton.yaml", []byte(strings.Replace(text, c.old, c.new, 1)))
 		wantErr(t, err, c.want)
