@@ -192,6 +192,7 @@ func TestSupervisionCadenceCumberlandVersusSurrey(t *testing.T) {
 	} {
 		t.Run(c.authority, func(t *testing.T) {
 			in := supervisionInput(t, c.authority, "social_worker", start)
+			in.Escalation = councilSet(in.Escalation)
 			h, so := newSupervisionHarness(t, start)
 			held := date(t, "2026-01-30")
 			next := date(t, c.nextDue)
@@ -426,6 +427,7 @@ func TestSupervisionBookingAndCancellation(t *testing.T) {
 	} {
 		t.Run(c.authority, func(t *testing.T) {
 			in := supervisionInput(t, c.authority, "social_worker", start)
+			in.Escalation = councilSet(in.Escalation)
 			h, _ := newSupervisionHarness(t, start)
 			h.atHour(start, 10, func() {
 				it, ok := supItem(h.schedule(), "booking-horizon:1")
