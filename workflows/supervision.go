@@ -59,6 +59,9 @@ type SupervisionInput struct {
 	RebookWithin      *policy.Span             `json:"rebook_within,omitempty"`
 	SupervisorAbsence []policy.AbsenceCover    `json:"supervisor_absence,omitempty"`
 	Duties            policy.SupervisionDuties `json:"duties"`
+	// ObservationRecord is how soon after a practice observation its
+	// record is due (nil: the pack sets no limit).
+	ObservationRecord *policy.RecordDeadline `json:"observation_record,omitempty"`
 	SignOff           policy.SignOff           `json:"sign_off"`
 	Escalation        policy.Escalation        `json:"escalation"`
 	ClosureDays       []policy.Date            `json:"closure_days,omitempty"`
@@ -195,6 +198,9 @@ func NewSupervisionInput(p Person, pack *policy.Pack, actor string) SupervisionI
 		in.SupervisorAbsence = ps.SupervisorAbsence
 		in.NonWorkingDay = ps.NonWorkingDay
 		in.Duties = ps.Duties()
+	}
+	if rd, ok := pack.CaseSupervision.Record("practice_observation"); ok {
+		in.ObservationRecord = &rd
 	}
 	if pack.SignOff != nil {
 		in.SignOff = *pack.SignOff

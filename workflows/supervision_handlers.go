@@ -101,6 +101,14 @@ type (
 		Status  string      `json:"status"`
 		NextDue policy.Date `json:"next_due"`
 		Rule    string      `json:"rule,omitempty"`
+		// RecordedLate flags a record made after the pack's limit (a
+		// practice observation's): kept and flagged, never refused.
+		RecordedLate *LateRecord `json:"recorded_late,omitempty"`
+	}
+	// LateRecord is a record made after its due day, and the rule it missed.
+	LateRecord struct {
+		Due  policy.Date `json:"due"`
+		Rule string      `json:"rule"`
 	}
 )
 
@@ -683,15 +691,27 @@ func (w *supervision) recordObservation(ctx workflow.Context, in ObservationInpu
 	st.Requests[in.RequestID] = UpdateRecordObservation
 	met := st.Observation
 	st.Observation = DueState{Seq: met.Seq + 1, Due: w.in.Duties.Observation.Period.AddTo(in.HeldOn, w.cal), Rule: met.Rule}
+	detail := map[string]any{"held_on": in.HeldOn.String(), "observer_id": in.ObserverID, "next_due": st.Observation.Due.String()}
+	var late *LateRecord
+	if rd := w.in.ObservationRecord; rd != nil {
+		// The supervisor records it within the pack's limit (C-REC-4); a
+		// late record is kept and flagged, so the observation still counts.
+		due := rd.Due(in.HeldOn, w.cal)
+		detail["record_due"], detail["record_rule"] = due.String(), rd.Rule
+		if today(ctx).After(due) {
+			late = &LateRecord{Due: due, Rule: rd.Rule}
+			detail["recorded_late"] = true
+		}
+	}
 	w.record(ctx, "observation:"+in.RequestID, activities.Event{
 		Actor: in.Actor, Action: "supervision.observation_recorded", RuleID: met.Rule, Reason: in.Notes,
-		Detail: map[string]any{"held_on": in.HeldOn.String(), "observer_id": in.ObserverID, "next_due": st.Observation.Due.String()},
+		Detail: detail,
 		Due: []activities.DueItemRecord{
 			w.dueOf(fmt.Sprintf("observation:%d", met.Seq), ItemObservation, met, "met", in.HeldOn),
 			w.dueOf(fmt.Sprintf("observation:%d", st.Observation.Seq), ItemObservation, st.Observation, "due", policy.Date{}),
 		},
 	})
-	return SupervisionChange{Status: st.Status, NextDue: st.Observation.Due, Rule: st.Observation.Rule}, nil
+	return SupervisionChange{Status: st.Status, NextDue: st.Observation.Due, Rule: st.Observation.Rule, RecordedLate: late}, nil
 }
 
 func (w *supervision) validateAppraisal(ctx workflow.Context, in AppraisalInput) error {

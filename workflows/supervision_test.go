@@ -824,6 +824,49 @@ func TestSupervisionObservationAndAppraisal(t *testing.T) {
 	h2.runSupervision(in2)
 }
 
+// C-REC-4: "Practice observations will be recorded within 10 working days
+// by the supervisor". An observation recorded in time says when its record
+// was due; one recorded later is kept, counts, and is flagged recorded_late.
+func TestPracticeObservationRecordedWithinC_REC_4(t *testing.T) {
+	start := date(t, "2026-01-05")
+	in := supervisionInput(t, "cumberland", "social_worker", start)
+	rd := in.ObservationRecord
+	if rd == nil || rd.Rule != "C-REC-4" || rd.Within.String() != "10wd" {
+		t.Fatalf("Cumberland's observation record limit: %+v", rd)
+	}
+	cal := policy.NewCalendar(in.ClosureDays)
+	onTime, late := date(t, "2026-03-02"), date(t, "2026-05-01")
+	h, _ := newSupervisionHarness(t, start)
+	h.at(onTime.AddDays(3), func() {
+		h.update(UpdateRecordObservation, ObservationInput{RequestID: "o1", HeldOn: onTime, ObserverID: "tm-1"}, h.ok("in time"))
+	})
+	lateDay := rd.Due(late, cal).AddDays(1)
+	h.at(lateDay, func() {
+		h.update(UpdateRecordObservation, ObservationInput{RequestID: "o2", HeldOn: late, ObserverID: "tm-1"}, h.ok("late, kept"))
+	})
+	h.atHour(lateDay, 13, func() {
+		// The late one still counts: the next observation is a year after it.
+		if it, ok := supItem(h.schedule(), "observation:3"); !ok || it.Due != in.Duties.Observation.Period.AddTo(late, cal) {
+			t.Errorf("next observation %+v", it)
+		}
+	})
+	h.supLeave(lateDay.AddDays(1))
+	h.runSupervision(in)
+	evs := h.actions("supervision.observation_recorded")
+	if len(evs) != 2 {
+		t.Fatalf("%d observations recorded, want 2", len(evs))
+	}
+	for i, c := range []struct {
+		held policy.Date
+		late bool
+	}{{onTime, false}, {late, true}} {
+		d := evs[i].Detail
+		if d["record_due"] != rd.Due(c.held, cal).String() || d["record_rule"] != "C-REC-4" || (d["recorded_late"] == true) != c.late {
+			t.Errorf("observation held %s: detail %v, want record due %s, late %v", c.held, d, rd.Due(c.held, cal), c.late)
+		}
+	}
+}
+
 // A passed ASYE hands over: the first session is due when the ASYE's next was.
 func TestSupervisionHandOverFirstDue(t *testing.T) {
 	start := date(t, "2025-01-06")
