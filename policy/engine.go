@@ -73,7 +73,7 @@ func (p *Pack) EngineRules() map[string][]string {
 		}
 		spans := map[string]*Span{"booking_horizon": ps.BookingHorizon, "rebook_within": ps.RebookWithin}
 		d := ps.Duties()
-		maps.Copy(spans, map[string]*Span{"observation": d.Observation, "appraisal": d.Appraisal, "appraisal_mid_term": d.AppraisalMidTerm})
+		maps.Copy(spans, map[string]*Span{"observation": d.Observation, "appraisal": d.Appraisal, "appraisal_mid_term": d.AppraisalMidTerm, "progress_review": d.ProgressReview})
 		for k, s := range spans {
 			if s != nil {
 				use("personal_supervision."+k, s.Rule)

@@ -37,6 +37,7 @@ const (
 	ItemObservation = "practice_observation"
 	ItemAppraisal   = "appraisal"
 	ItemMidTerm     = "appraisal_mid_term"
+	ItemProgress    = "progress_review"
 )
 
 // Supervision status values.
@@ -62,9 +63,9 @@ type SupervisionInput struct {
 	// ObservationRecord is how soon after a practice observation its
 	// record is due (nil: the pack sets no limit).
 	ObservationRecord *policy.RecordDeadline `json:"observation_record,omitempty"`
-	SignOff           policy.SignOff           `json:"sign_off"`
-	Escalation        policy.Escalation        `json:"escalation"`
-	ClosureDays       []policy.Date            `json:"closure_days,omitempty"`
+	SignOff           policy.SignOff         `json:"sign_off"`
+	Escalation        policy.Escalation      `json:"escalation"`
+	ClosureDays       []policy.Date          `json:"closure_days,omitempty"`
 	// FirstDue is set when a passed ASYE hands over: the first session is due
 	// when the ASYE's next one was, so the cadence continues without a gap.
 	FirstDue policy.Date `json:"first_due"`
@@ -101,6 +102,7 @@ type SupervisionState struct {
 	Observation DueState          `json:"observation"`
 	Appraisal   DueState          `json:"appraisal"`
 	MidTerm     DueState          `json:"mid_term"`
+	Progress    DueState          `json:"progress_review,omitzero"`
 	Gaps        []Gap             `json:"gaps"`
 	Absence     *SupervisorAbsent `json:"supervisor_absence,omitempty"`
 	Absences    int               `json:"absences"` // absences recorded, for keys
@@ -303,6 +305,7 @@ func (w *supervision) initState(opened policy.Date, imported bool) {
 	st.Observation = firstYear(d.Observation)
 	st.Appraisal = firstYear(d.Appraisal)
 	st.MidTerm = firstYear(d.AppraisalMidTerm)
+	st.Progress = firstYear(d.ProgressReview)
 }
 
 func laterOf(a, b policy.Date) policy.Date {
@@ -376,6 +379,7 @@ func (w *supervision) duties() []duty {
 	add(&st.Observation, fmt.Sprintf("observation:%d", st.Observation.Seq), ItemObservation, "practice observation")
 	add(&st.Appraisal, fmt.Sprintf("appraisal:%d", st.Appraisal.Seq), ItemAppraisal, "appraisal review")
 	add(&st.MidTerm, fmt.Sprintf("appraisal-mid-term:%d", st.MidTerm.Seq), ItemMidTerm, "mid-term appraisal review")
+	add(&st.Progress, fmt.Sprintf("progress-review:%d", st.Progress.Seq), ItemProgress, "progress review")
 	return out
 }
 

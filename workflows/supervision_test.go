@@ -867,6 +867,62 @@ func TestPracticeObservationRecordedWithinC_REC_4(t *testing.T) {
 	}
 }
 
+// S-PC-1: Surrey's Performance Conversations Framework, "quarterly progress
+// reviews and an annual performance appraisal", as due items: a progress
+// review 3 months after the last, overdue when missed (never escalated: the
+// escalation is a default), and refused where the pack sets none.
+func TestSurreyProgressReviewsS_PC_1(t *testing.T) {
+	start := date(t, "2026-01-05")
+	in := supervisionInput(t, "surrey", "social_worker", start)
+	d := in.Duties
+	if d.ProgressReview == nil || d.ProgressReview.Rule != "S-PC-1" || d.ProgressReview.Period.String() != "3mo" || d.Appraisal == nil || d.Appraisal.Period.String() != "1y" {
+		t.Fatalf("Surrey's performance conversations: %+v %+v", d.ProgressReview, d.Appraisal)
+	}
+	cal := policy.NewCalendar(in.ClosureDays)
+	first := d.ProgressReview.Period.AddTo(start, cal)
+	held := first.AddDays(-3)
+	second := d.ProgressReview.Period.AddTo(held, cal)
+	h, _ := newSupervisionHarness(t, start)
+	h.at(start, func() {
+		for key, due := range map[string]policy.Date{"progress-review:1": first, "appraisal:1": d.Appraisal.Period.AddTo(start, cal)} {
+			if it, ok := supItem(h.schedule(), key); !ok || it.Due != due || it.Rule != "S-PC-1" {
+				t.Errorf("%s: %+v, want due %s under S-PC-1", key, it, due)
+			}
+		}
+	})
+	h.at(held, func() {
+		h.update(UpdateRecordAppraisal, AppraisalInput{RequestID: "p1", Kind: "progress", HeldOn: held}, h.ok("progress review"))
+	})
+	h.atHour(held, 13, func() {
+		if it, ok := supItem(h.schedule(), "progress-review:2"); !ok || it.Due != second {
+			t.Errorf("next progress review %+v, want due %s", it, second)
+		}
+	})
+	h.supLeave(second.AddDays(12))
+	h.runSupervision(in)
+	var overdue []string
+	for _, e := range h.actions("supervision.overdue") {
+		if e.Due[0].Kind == ItemProgress {
+			overdue = append(overdue, e.Due[0].Key)
+		}
+	}
+	if len(overdue) != 1 || overdue[0] != "progress-review:2" {
+		t.Errorf("overdue progress reviews %v, want progress-review:2 only", overdue)
+	}
+	if esc := h.actions("supervision.escalated"); len(esc) != 0 {
+		t.Errorf("escalated on a default: %+v", esc)
+	}
+
+	// Cumberland's pack sets no progress review: recording one is refused.
+	in2 := supervisionInput(t, "cumberland", "social_worker", start)
+	h2, _ := newSupervisionHarness(t, start)
+	h2.at(start, func() {
+		h2.update(UpdateRecordAppraisal, AppraisalInput{RequestID: "p", Kind: "progress", HeldOn: start}, h2.refused("no progress review", ErrInvalid, "kind"))
+	})
+	h2.supLeave(start.AddDays(1))
+	h2.runSupervision(in2)
+}
+
 // A passed ASYE hands over: the first session is due when the ASYE's next was.
 func TestSupervisionHandOverFirstDue(t *testing.T) {
 	start := date(t, "2025-01-06")
