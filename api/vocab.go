@@ -31,6 +31,7 @@ var dutyNames = map[string]string{
 	"supervision_gap":             "A time without supervision",
 	"practice_observation":        "Practice observation",
 	"appraisal":                   "Appraisal",
+	"progress_review":             "Progress review",
 	"record_signoff":              "Checking and signing a supervision record",
 	"record_finalise":             "Finalising a supervision record",
 	"case_allocation_supervision": "Supervision when the case is allocated",

@@ -149,10 +149,13 @@ func (p Period) SubtractFrom(d Date) Date {
 // rearranged, never simply cancelled (section 8). They sit inline in the
 // personal_supervision block (embedded in PersonalSupervision).
 type SupervisionDuties struct {
-	Observation      *Span    `json:"observation,omitempty" yaml:"observation,omitempty"`
-	Appraisal        *Span    `json:"appraisal,omitempty" yaml:"appraisal,omitempty"`
-	AppraisalMidTerm *Span    `json:"appraisal_mid_term,omitempty" yaml:"appraisal_mid_term,omitempty"`
-	RearrangeOnly    *RuleRef `json:"rearrange_only,omitempty" yaml:"rearrange_only,omitempty"`
+	Observation      *Span `json:"observation,omitempty" yaml:"observation,omitempty"`
+	Appraisal        *Span `json:"appraisal,omitempty" yaml:"appraisal,omitempty"`
+	AppraisalMidTerm *Span `json:"appraisal_mid_term,omitempty" yaml:"appraisal_mid_term,omitempty"`
+	// ProgressReview is a progress review due a period after the last one
+	// (Surrey's quarterly Performance Conversations).
+	ProgressReview *Span    `json:"progress_review,omitempty" yaml:"progress_review,omitempty"`
+	RearrangeOnly  *RuleRef `json:"rearrange_only,omitempty" yaml:"rearrange_only,omitempty"`
 }
 
 // duties is promoted to PersonalSupervision once SupervisionDuties is
@@ -182,6 +185,7 @@ func (c *checker) supervisionDuties() {
 	c.span(base.with("observation"), d.Observation)
 	c.span(base.with("appraisal"), d.Appraisal)
 	c.span(base.with("appraisal_mid_term"), d.AppraisalMidTerm)
+	c.span(base.with("progress_review"), d.ProgressReview)
 	if d.AppraisalMidTerm != nil && d.Appraisal == nil {
 		c.fail(base.with("appraisal"), d.AppraisalMidTerm.Rule, "is missing: a mid-term review is the middle of an appraisal year")
 	}

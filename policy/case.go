@@ -171,6 +171,18 @@ func (cs *CaseSupervision) RecordDeadline(significant bool) (RecordDeadline, boo
 	return RecordDeadline{}, false
 }
 
+// Record is the recording limit the pack sets for records of kind what.
+func (cs *CaseSupervision) Record(what string) (RecordDeadline, bool) {
+	if cs != nil {
+		for _, rd := range cs.RecordWithin {
+			if rd.What == what {
+				return rd, true
+			}
+		}
+	}
+	return RecordDeadline{}, false
+}
+
 // Due is the day a record is due when the supervision was held on held.
 func (rd RecordDeadline) Due(held Date, cal *Calendar) Date {
 	if rd.Immediately {

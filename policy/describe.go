@@ -48,7 +48,7 @@ func (p *Pack) Describe() string {
 	}
 	line("  - paused for: %s; never for: %s [%s]", list(a.Pauses.Allowed), list(a.Pauses.Forbidden), a.Pauses.Rule)
 	line("  - extended (beyond pauses) by at most %s [%s]", a.ExtensionCap, a.ExtensionRule)
-	line("  - an overdue duty goes to the supervisor's manager %s after its due day [%s]", a.Escalation.After, a.Escalation.Rule)
+	line("  - %s", a.Escalation.describe("the supervisor's manager"))
 
 	if rt := p.Retention; rt != nil {
 		line("")
@@ -126,8 +126,34 @@ func (p *Pack) Defaults() string {
 	if cl := p.Caseload; cl != nil && cl.Maximum != nil && cl.Maximum.SetBy == SetByDefault {
 		fmt.Fprintf(&b, "  caseload.maximum %d cases [%s]: a default, shown only; set_by: council enforces it\n", cl.Maximum.Cases, cl.Maximum.Rule)
 	}
+	for _, e := range p.defaultEscalations() {
+		fmt.Fprintf(&b, "  escalation after %s [%s]: a default, shown only (never escalated); set_by: council escalates\n", e.After, e.Rule)
+	}
 	if n == 0 {
 		b.WriteString("  none: every value comes from the policy\n")
 	}
 	return b.String()
+}
+
+// describe says where an overdue duty goes next, and when.
+func (e Escalation) describe(to string) string {
+	if !e.Escalates() {
+		return fmt.Sprintf("an overdue duty stays overdue; it is not escalated (the %s escalation is a securebase default, shown only until the council sets it) [%s]", e.After, e.Rule)
+	}
+	return fmt.Sprintf("an overdue duty goes to %s %s after its due day [%s]", to, e.After, e.Rule)
+}
+
+// defaultEscalations are the pack's escalations no seed or council set.
+func (p *Pack) defaultEscalations() []Escalation {
+	all := []Escalation{p.Escalation, p.ASYE.Escalation}
+	if p.TeamDuties != nil {
+		all = append(all, p.TeamDuties.Escalation)
+	}
+	var out []Escalation
+	for _, e := range all {
+		if !e.Escalates() {
+			out = append(out, e)
+		}
+	}
+	return out
 }

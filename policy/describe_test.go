@@ -42,7 +42,7 @@ func TestDescribe(t *testing.T) {
 		"  - sessions last 90 to 120 minutes [B-PS-3]",
 		"  - caseload share 80% of a qualified worker's from 0d [B-ASYE-2]",
 		"  - paused for: sickness, parental leave, compassionate leave; never for: annual leave, workload, performance [B-ASYE-5]",
-		"  - an overdue duty goes to the supervisor's manager 5wd after its due day [B-ASYE-7]",
+		"  - an overdue duty stays overdue; it is not escalated (the 5wd escalation is a securebase default, shown only until the council sets it) [B-ASYE-7]",
 		"      source: securebase default (policy silent)",
 	} {
 		if !strings.Contains(text, want) {

@@ -93,8 +93,7 @@ var ConcernSteps = []string{"supervisor", "supervisors_manager"}
 // teamDuties checks the team duties and the concern route.
 func (c *checker) teamDuties() {
 	if td := c.p.TeamDuties; td != nil {
-		c.ref(pathOf("team_duties", "escalation", "rule"), td.Escalation.Rule, false)
-		c.positive(pathOf("team_duties", "escalation", "after"), td.Escalation.After, td.Escalation.Rule)
+		c.escalation(pathOf("team_duties", "escalation"), td.Escalation)
 		if len(td.Duties) == 0 {
 			c.fail(pathOf("team_duties", "duties"), td.Escalation.Rule, "is missing: list the duties or leave the block out")
 		}

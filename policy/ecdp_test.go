@@ -83,10 +83,39 @@ func TestDefaultCaseloadMaximumIsShownNotEnforced(t *testing.T) {
 	}
 	text := string(mustRead(t, "packs/bolton.yaml"))
 	for _, c := range []struct{ old, new, want string }{
-		{"set_by: default}", "}", "set_by: is missing: the seed gives no maximum"},
-		{"set_by: default}", "set_by: mayor}", `set_by: "mayor": write council`},
+		{"B-CL-5, set_by: default}", "B-CL-5}", "set_by: is missing: the seed gives no maximum"},
+		{"B-CL-5, set_by: default}", "B-CL-5, set_by: mayor}", `set_by: "mayor": write council`},
 		// A council that sets it is told which rules now act.
-		{"set_by: default}", "set_by: council}", `rule B-CL-5: engine: "not_yet", but the engine applies this rule (caseload.maximum)`},
+		{"B-CL-5, set_by: default}", "B-CL-5, set_by: council}", `rule B-CL-5: engine: "not_yet", but the engine applies this rule (caseload.maximum)`},
+	} {
+		_, err := ReadPack("packs/bolton.yaml", []byte(strings.Replace(text, c.old, c.new, 1)))
+		wantErr(t, err, c.want)
+	}
+}
+
+// Issue 12, item 5: no seed gives an escalation to a manager, so every
+// pack's 5 working days (B-ESC-1, B-ASYE-7, B-ESC-2 and the others'
+// likewise) is a default: shown and listed, never escalated; a council that
+// sets one in its own pack version (set_by: council) has it escalate.
+func TestDefaultEscalationsNeverEscalate(t *testing.T) {
+	for _, p := range loadAll(t).Packs() {
+		for _, e := range []Escalation{p.Escalation, p.ASYE.Escalation} {
+			if e.Escalates() || !strings.Contains(p.Defaults(), "escalation after 5wd ["+e.Rule+"]: a default, shown only") {
+				t.Errorf("%s %s: %+v escalates or is not listed as a default", p.Authority, p.Version, e)
+			}
+		}
+	}
+	text := string(mustRead(t, "packs/bolton.yaml"))
+	council := strings.Replace(text, "rule: B-ESC-1, set_by: default}", "rule: B-ESC-1, set_by: council}", 1)
+	p, err := ReadPack("packs/bolton.yaml", []byte(council))
+	if err != nil || !p.Escalation.Escalates() || p.ASYE.Escalation.Escalates() {
+		t.Fatalf("a council-set B-ESC-1: %+v, ASYE %+v, %v", p.Escalation, p.ASYE.Escalation, err)
+	}
+	for _, c := range []struct{ old, new, want string }{
+		{"rule: B-ESC-1, set_by: default}", "rule: B-ESC-1}", "rule B-ESC-1: escalation.set_by: is missing: the seed gives no escalation"},
+		{"rule: B-ESC-2, set_by: default}", "rule: B-ESC-2, set_by: mayor}", `team_duties.escalation.set_by: "mayor": write council`},
+		// An escalation a seed gives escalates: it cannot be called a default.
+		{"rule: B-ASYE-7, set_by: default}", "rule: B-ASYE-1, set_by: default}", "rule B-ASYE-1: asye.escalation.set_by: says default but the rule cites the seed"},
 	} {
 		_, err := ReadPack("packs/bolton.yaml", []byte(strings.Replace(text, c.old, c.new, 1)))
 		wantErr(t, err, c.want)

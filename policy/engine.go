@@ -22,9 +22,10 @@ var EngineBehaviours = map[string]string{
 	"record_both_views":     "a disputed record is amended by agreement or carries both views, signed by both (workflows/signoff.go)",
 }
 
-// recordKindsRead are the recording limits the case lifecycle reads
-// (CaseSupervision.RecordDeadline).
-var recordKindsRead = []string{"significant_decision", "plan_change", "other_decisions", "child_file", "supervision_form"}
+// recordKindsRead are the recording limits the engine reads: the case
+// lifecycle's (CaseSupervision.RecordDeadline), and the practice
+// observation's, read by personal supervision (NewSupervisionInput).
+var recordKindsRead = []string{"significant_decision", "plan_change", "other_decisions", "child_file", "supervision_form", "practice_observation"}
 
 // EngineRules maps each rule the engine applies to the pack keys it is read
 // from.
@@ -72,7 +73,7 @@ func (p *Pack) EngineRules() map[string][]string {
 		}
 		spans := map[string]*Span{"booking_horizon": ps.BookingHorizon, "rebook_within": ps.RebookWithin}
 		d := ps.Duties()
-		maps.Copy(spans, map[string]*Span{"observation": d.Observation, "appraisal": d.Appraisal, "appraisal_mid_term": d.AppraisalMidTerm})
+		maps.Copy(spans, map[string]*Span{"observation": d.Observation, "appraisal": d.Appraisal, "appraisal_mid_term": d.AppraisalMidTerm, "progress_review": d.ProgressReview})
 		for k, s := range spans {
 			if s != nil {
 				use("personal_supervision."+k, s.Rule)

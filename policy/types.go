@@ -60,11 +60,18 @@ type Pauses struct {
 }
 
 // Escalation: an overdue duty notifies the supervisor at once, then the
-// supervisor's manager After the due day if still unmet.
+// supervisor's manager After the due day if still unmet. A value no seed
+// gives never drives an escalation: SetBy "default" (securebase's
+// assumption) is shown only; "council" (set in the council's own pack
+// version) escalates; empty means the seed gives it.
 type Escalation struct {
 	After Period `json:"after" yaml:"after"`
 	Rule  string `json:"rule" yaml:"rule"`
+	SetBy string `json:"set_by,omitempty" yaml:"set_by,omitempty"`
 }
+
+// Escalates reports whether an overdue duty goes on to a manager.
+func (e Escalation) Escalates() bool { return e.SetBy != SetByDefault }
 
 // ASYE is the early-career programme: its length, cadence, reviews, session
 // length, caseload share, pauses and extension cap.

@@ -237,8 +237,7 @@ func (d *doc) validate(p *Pack) {
 	c.header()
 	c.ruleList()
 	c.asye()
-	c.ref(pathOf("escalation", "rule"), p.Escalation.Rule, true)
-	c.positive(pathOf("escalation", "after"), p.Escalation.After, p.Escalation.Rule)
+	c.escalation(pathOf("escalation"), p.Escalation)
 	c.personalSupervision()
 	c.supervisionDuties() // cadence.go
 	c.agreement()
@@ -485,8 +484,23 @@ func (c *checker) asye() {
 	if !c.has(base.with("extension_cap")) {
 		c.fail(base.with("extension_cap"), a.ExtensionRule, "is missing (write 0d if the programme is never extended)")
 	}
-	c.ref(base.with("escalation", "rule"), a.Escalation.Rule, true)
-	c.positive(base.with("escalation", "after"), a.Escalation.After, a.Escalation.Rule)
+	c.escalation(base.with("escalation"), a.Escalation)
+}
+
+// escalation checks an escalation and who set it: one no seed gives says
+// set_by default (shown only) or council (escalates).
+func (c *checker) escalation(at nodePath, e Escalation) {
+	c.ref(at.with("rule"), e.Rule, true)
+	c.positive(at.with("after"), e.After, e.Rule)
+	r, ok := c.rules[e.Rule]
+	switch {
+	case e.SetBy != SetBySeed && e.SetBy != SetByCouncil && e.SetBy != SetByDefault:
+		c.fail(at.with("set_by"), e.Rule, "%q: write council (the council set it: escalates) or default (securebase's assumption: shown only)", e.SetBy)
+	case ok && e.SetBy == SetBySeed && IsDefault(r):
+		c.fail(at.with("set_by"), e.Rule, "is missing: the seed gives no escalation, so say who set it: council (escalates) or default (shown only, never escalated)")
+	case ok && e.SetBy == SetByDefault && !IsDefault(r):
+		c.fail(at.with("set_by"), e.Rule, "says default but the rule cites the seed (%q): an escalation the seed gives escalates", r.Source)
+	}
 }
 
 func (c *checker) span(at nodePath, s *Span) {

@@ -2,6 +2,7 @@ package workflows
 
 import (
 	"errors"
+	"fmt"
 	"reflect"
 	"slices"
 	"testing"
@@ -165,12 +166,27 @@ func TestAgreementSignedWithinEachPacksLimit(t *testing.T) {
 
 // Nobody signs: the day after the limit the agreement is overdue and the
 // supervisor is told; after the pack's escalation delay the supervisor's
-// manager is. Cumberland's and Bracknell Forest's limits differ.
+// manager is, but only when the council set that escalation in its own pack
+// version (issue 12 item 5, B-ESC-1): no seed gives one, and a securebase
+// default (set_by: default) leaves the agreement overdue, never escalated.
+// Cumberland's, Bracknell Forest's and Bolton's limits differ.
 func TestAgreementOverdueEscalates(t *testing.T) {
 	start := date(t, "2026-03-02")
-	for _, tc := range []struct{ authority, due string }{{"cumberland", "2026-03-16"}, {"bracknell-forest", "2026-03-30"}} {
-		t.Run(tc.authority, func(t *testing.T) {
+	for _, tc := range []struct {
+		authority, due string
+		council        bool // the council set the escalation in its own pack version
+	}{
+		{"cumberland", "2026-03-16", true}, {"bracknell-forest", "2026-03-30", true},
+		{"bolton", "2026-04-02", false}, {"bolton", "2026-04-02", true},
+	} {
+		t.Run(fmt.Sprintf("%s/council=%v", tc.authority, tc.council), func(t *testing.T) {
 			in := agreementInput(t, tc.authority, start)
+			if in.Escalation.Escalates() {
+				t.Fatalf("%s's escalation %+v escalates although no seed gives it", tc.authority, in.Escalation)
+			}
+			if tc.council {
+				in.Escalation.SetBy = policy.SetByCouncil
+			}
 			due := date(t, tc.due)
 			cal := policy.NewCalendar(in.ClosureDays)
 			escalateOn := in.Escalation.After.AddTo(due, cal)
@@ -194,10 +210,13 @@ func TestAgreementOverdueEscalates(t *testing.T) {
 			})
 			h.at(escalateOn.AddDays(1), func() {
 				esc := h.actions("agreement.escalated")
-				if len(esc) != 1 || esc[0].Notifications[0].Recipient != "hos-1" || esc[0].RuleID != in.Escalation.Rule || esc[0].RuleID == "" {
+				if !tc.council {
+					if len(esc) != 0 || h.schedule().Items[0].Escalated || h.schedule().Items[0].Status != "overdue" {
+						t.Fatalf("a default escalation escalated: %+v, schedule %+v", esc, h.schedule().Items[0])
+					}
+				} else if len(esc) != 1 || esc[0].Notifications[0].Recipient != "hos-1" || esc[0].RuleID != in.Escalation.Rule || esc[0].RuleID == "" {
 					t.Fatalf("escalation %+v", esc)
-				}
-				if !h.schedule().Items[0].Escalated {
+				} else if !h.schedule().Items[0].Escalated {
 					t.Error("schedule does not show the escalation")
 				}
 				// Signing late meets the overdue item.
@@ -555,4 +574,12 @@ func TestAgreementRevisedTermsOpenAReview(t *testing.T) {
 	if err := h.env.GetWorkflowError(); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// councilSet is an escalation as a council's own pack version sets it
+// (set_by: council): the tests of the escalation machinery use it, since
+// every built-in escalation is a securebase default that never escalates.
+func councilSet(e policy.Escalation) policy.Escalation {
+	e.SetBy = policy.SetByCouncil
+	return e
 }

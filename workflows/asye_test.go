@@ -232,6 +232,7 @@ func TestASYEWholeYearOnTime(t *testing.T) {
 func TestASYEOverdueEscalates(t *testing.T) {
 	start := date(t, "2026-03-02")
 	in := asyeInput(t, "cumberland", start)
+	in.Rules.Escalation = councilSet(in.Rules.Escalation)
 	h := newHarness(t, start)
 	cal := policy.NewCalendar(in.ClosureDays)
 	firstDue := in.Rules.NextDue(start, start, cal)

@@ -122,6 +122,7 @@ func TestCaseOverdueEscalates(t *testing.T) {
 	on := date(t, "2025-03-03")
 	h, _ := caseHarness(t, on)
 	in := caseInput(t, "cumberland", "child_protection", on)
+	in.Escalation = councilSet(in.Escalation)
 	h.at(on, func() { h.update(UpdateCaseSupervision, supervise("a", "allocation", on), h.ok("allocation")) })
 	h.at(date(t, "2025-04-20"), func() { h.env.CancelWorkflow() })
 	// The record of the allocation supervision is never filed: overdue too.

@@ -181,18 +181,25 @@ type DueState struct {
 	Escalated bool        `json:"escalated"`
 }
 
+// escalates reports that an overdue duty goes to a manager now: its
+// escalation day has ended and the escalation is the seed's or the council's.
+func (l *lifecycle) escalates(d *DueState, now time.Time) bool {
+	return d.Overdue && !d.Escalated && l.escalation.Escalates() && !now.Before(l.escalationDay(d.Due).EndInstant())
+}
+
 // escalationDay is the day after which an unmet duty goes to the manager.
 func (l *lifecycle) escalationDay(due policy.Date) policy.Date {
 	return l.escalation.After.AddTo(due, l.cal)
 }
 
 // deadline is when d next needs attention: the end of its due day, then the
-// end of its escalation day; none once escalated.
+// end of its escalation day; none once escalated, nor when the escalation is
+// a default no council set (shown only).
 func (l *lifecycle) deadline(d DueState) (time.Time, bool) {
 	switch {
 	case !d.Overdue:
 		return d.Due.EndInstant(), true
-	case !d.Escalated:
+	case !d.Escalated && l.escalation.Escalates():
 		return l.escalationDay(d.Due).EndInstant(), true
 	}
 	return time.Time{}, false
@@ -231,7 +238,7 @@ func (l *lifecycle) fire(ctx workflow.Context, d *DueState, key, kind, what, sup
 			}},
 		})
 	}
-	if d.Overdue && !d.Escalated && !now.Before(l.escalationDay(d.Due).EndInstant()) {
+	if l.escalates(d, now) {
 		d.Escalated = true
 		role := "supervisors_manager"
 		if managerID == "" {

@@ -75,6 +75,7 @@ func (db *flakyDB) event(eventID string) activities.Event {
 func TestLifecycleNeverEndsWithAWriteOutstanding(t *testing.T) {
 	start := date(t, "2026-01-05")
 	in := supervisionInput(t, "surrey", "social_worker", start)
+	in.Escalation = councilSet(in.Escalation)
 	var suite testsuite.WorkflowTestSuite
 	env := suite.NewTestWorkflowEnvironment()
 	begin := time.Date(2026, 1, 5, 9, 0, 0, 0, policy.London)

@@ -209,7 +209,7 @@ func (w *supervision) moveTo(ctx workflow.Context, to *policy.Pack) (before, aft
 	for _, y := range []struct {
 		d    *DueState
 		span *policy.Span
-	}{{&st.Observation, d.Observation}, {&st.Appraisal, d.Appraisal}, {&st.MidTerm, d.AppraisalMidTerm}} {
+	}{{&st.Observation, d.Observation}, {&st.Appraisal, d.Appraisal}, {&st.MidTerm, d.AppraisalMidTerm}, {&st.Progress, d.ProgressReview}} {
 		switch {
 		case y.d.Due.IsZero():
 		case y.span == nil:

@@ -191,6 +191,7 @@ func TestSignOffOwedByWhomTheSeedSays(t *testing.T) {
 	} {
 		t.Run(tc.authority, func(t *testing.T) {
 			in := signOffInput(t, tc.authority, held, next)
+			in.Escalation = councilSet(in.Escalation)
 			if in.Rules.OwedBy != tc.owedBy {
 				t.Fatalf("%s sign_off owed_by %q, want %q", tc.authority, in.Rules.OwedBy, tc.owedBy)
 			}

@@ -83,6 +83,7 @@ func TestSignOffDeadlinesByAuthority(t *testing.T) {
 	} {
 		t.Run(tc.authority, func(t *testing.T) {
 			in := signOffInput(t, tc.authority, held, next)
+			in.Escalation = councilSet(in.Escalation)
 			h := signOffHarness(t, held)
 			h.at(held, func() {
 				s := h.schedule()

@@ -37,6 +37,7 @@ const (
 	ItemObservation = "practice_observation"
 	ItemAppraisal   = "appraisal"
 	ItemMidTerm     = "appraisal_mid_term"
+	ItemProgress    = "progress_review"
 )
 
 // Supervision status values.
@@ -59,9 +60,12 @@ type SupervisionInput struct {
 	RebookWithin      *policy.Span             `json:"rebook_within,omitempty"`
 	SupervisorAbsence []policy.AbsenceCover    `json:"supervisor_absence,omitempty"`
 	Duties            policy.SupervisionDuties `json:"duties"`
-	SignOff           policy.SignOff           `json:"sign_off"`
-	Escalation        policy.Escalation        `json:"escalation"`
-	ClosureDays       []policy.Date            `json:"closure_days,omitempty"`
+	// ObservationRecord is how soon after a practice observation its
+	// record is due (nil: the pack sets no limit).
+	ObservationRecord *policy.RecordDeadline `json:"observation_record,omitempty"`
+	SignOff           policy.SignOff         `json:"sign_off"`
+	Escalation        policy.Escalation      `json:"escalation"`
+	ClosureDays       []policy.Date          `json:"closure_days,omitempty"`
 	// FirstDue is set when a passed ASYE hands over: the first session is due
 	// when the ASYE's next one was, so the cadence continues without a gap.
 	FirstDue policy.Date `json:"first_due"`
@@ -98,6 +102,7 @@ type SupervisionState struct {
 	Observation DueState          `json:"observation"`
 	Appraisal   DueState          `json:"appraisal"`
 	MidTerm     DueState          `json:"mid_term"`
+	Progress    DueState          `json:"progress_review,omitzero"`
 	Gaps        []Gap             `json:"gaps"`
 	Absence     *SupervisorAbsent `json:"supervisor_absence,omitempty"`
 	Absences    int               `json:"absences"` // absences recorded, for keys
@@ -195,6 +200,9 @@ func NewSupervisionInput(p Person, pack *policy.Pack, actor string) SupervisionI
 		in.SupervisorAbsence = ps.SupervisorAbsence
 		in.NonWorkingDay = ps.NonWorkingDay
 		in.Duties = ps.Duties()
+	}
+	if rd, ok := pack.CaseSupervision.Record("practice_observation"); ok {
+		in.ObservationRecord = &rd
 	}
 	if pack.SignOff != nil {
 		in.SignOff = *pack.SignOff
@@ -297,6 +305,7 @@ func (w *supervision) initState(opened policy.Date, imported bool) {
 	st.Observation = firstYear(d.Observation)
 	st.Appraisal = firstYear(d.Appraisal)
 	st.MidTerm = firstYear(d.AppraisalMidTerm)
+	st.Progress = firstYear(d.ProgressReview)
 }
 
 func laterOf(a, b policy.Date) policy.Date {
@@ -370,6 +379,7 @@ func (w *supervision) duties() []duty {
 	add(&st.Observation, fmt.Sprintf("observation:%d", st.Observation.Seq), ItemObservation, "practice observation")
 	add(&st.Appraisal, fmt.Sprintf("appraisal:%d", st.Appraisal.Seq), ItemAppraisal, "appraisal review")
 	add(&st.MidTerm, fmt.Sprintf("appraisal-mid-term:%d", st.MidTerm.Seq), ItemMidTerm, "mid-term appraisal review")
+	add(&st.Progress, fmt.Sprintf("progress-review:%d", st.Progress.Seq), ItemProgress, "progress review")
 	return out
 }
 

@@ -70,7 +70,7 @@ type (
 	}
 	AppraisalInput struct {
 		RequestID string      `json:"request_id"`
-		Kind      string      `json:"kind"` // "annual" or "mid_term"
+		Kind      string      `json:"kind"` // "annual", "mid_term" or "progress" (a progress review)
 		HeldOn    policy.Date `json:"held_on"`
 		Notes     string      `json:"notes,omitempty"`
 		Actor     string      `json:"actor"`
@@ -101,6 +101,14 @@ type (
 		Status  string      `json:"status"`
 		NextDue policy.Date `json:"next_due"`
 		Rule    string      `json:"rule,omitempty"`
+		// RecordedLate flags a record made after the pack's limit (a
+		// practice observation's): kept and flagged, never refused.
+		RecordedLate *LateRecord `json:"recorded_late,omitempty"`
+	}
+	// LateRecord is a record made after its due day, and the rule it missed.
+	LateRecord struct {
+		Due  policy.Date `json:"due"`
+		Rule string      `json:"rule"`
 	}
 )
 
@@ -109,7 +117,7 @@ var (
 	AbsentParties      = []string{"supervisee", "supervisor"}
 	AbsenceKinds       = []string{"annual_leave", "sickness", "parental_leave", "compassionate_leave", "training", "other"}
 	ExtraReasons       = []string{"induction", "return_from_absence"}
-	AppraisalKinds     = []string{"annual", "mid_term"}
+	AppraisalKinds     = []string{"annual", "mid_term", "progress"}
 	maxBookingsAtOnce  = 60
 	maxShiftsAtOnce    = 60
 	maxExtraWindowDays = 366
@@ -683,15 +691,27 @@ func (w *supervision) recordObservation(ctx workflow.Context, in ObservationInpu
 	st.Requests[in.RequestID] = UpdateRecordObservation
 	met := st.Observation
 	st.Observation = DueState{Seq: met.Seq + 1, Due: w.in.Duties.Observation.Period.AddTo(in.HeldOn, w.cal), Rule: met.Rule}
+	detail := map[string]any{"held_on": in.HeldOn.String(), "observer_id": in.ObserverID, "next_due": st.Observation.Due.String()}
+	var late *LateRecord
+	if rd := w.in.ObservationRecord; rd != nil {
+		// The supervisor records it within the pack's limit (C-REC-4); a
+		// late record is kept and flagged, so the observation still counts.
+		due := rd.Due(in.HeldOn, w.cal)
+		detail["record_due"], detail["record_rule"] = due.String(), rd.Rule
+		if today(ctx).After(due) {
+			late = &LateRecord{Due: due, Rule: rd.Rule}
+			detail["recorded_late"] = true
+		}
+	}
 	w.record(ctx, "observation:"+in.RequestID, activities.Event{
 		Actor: in.Actor, Action: "supervision.observation_recorded", RuleID: met.Rule, Reason: in.Notes,
-		Detail: map[string]any{"held_on": in.HeldOn.String(), "observer_id": in.ObserverID, "next_due": st.Observation.Due.String()},
+		Detail: detail,
 		Due: []activities.DueItemRecord{
 			w.dueOf(fmt.Sprintf("observation:%d", met.Seq), ItemObservation, met, "met", in.HeldOn),
 			w.dueOf(fmt.Sprintf("observation:%d", st.Observation.Seq), ItemObservation, st.Observation, "due", policy.Date{}),
 		},
 	})
-	return SupervisionChange{Status: st.Status, NextDue: st.Observation.Due, Rule: st.Observation.Rule}, nil
+	return SupervisionChange{Status: st.Status, NextDue: st.Observation.Due, Rule: st.Observation.Rule, RecordedLate: late}, nil
 }
 
 func (w *supervision) validateAppraisal(ctx workflow.Context, in AppraisalInput) error {
@@ -700,6 +720,12 @@ func (w *supervision) validateAppraisal(ctx workflow.Context, in AppraisalInput)
 	}
 	if !slices.Contains(AppraisalKinds, in.Kind) {
 		return invalid("kind", fmt.Sprintf("%q is not one of %v", in.Kind, AppraisalKinds))
+	}
+	if in.Kind == "progress" {
+		if w.st.Progress.Due.IsZero() {
+			return invalid("kind", fmt.Sprintf("the %s pack sets no progress review to record", w.in.Pack.Authority))
+		}
+		return nil
 	}
 	if w.st.Appraisal.Due.IsZero() {
 		return invalid("kind", fmt.Sprintf("the %s pack sets no appraisal review to record", w.in.Pack.Authority))
@@ -719,12 +745,23 @@ func (w *supervision) recordAppraisal(ctx workflow.Context, in AppraisalInput) (
 	d := w.in.Duties
 	var due []activities.DueItemRecord
 	var rule string
-	if in.Kind == "mid_term" {
+	next := &st.Appraisal
+	switch in.Kind {
+	case "progress":
+		// The next progress review is due a period after this one.
+		met := st.Progress
+		rule = met.Rule
+		st.Progress = DueState{Seq: met.Seq + 1, Due: d.ProgressReview.Period.AddTo(in.HeldOn, w.cal), Rule: met.Rule}
+		next = &st.Progress
+		due = append(due,
+			w.dueOf(fmt.Sprintf("progress-review:%d", met.Seq), ItemProgress, met, "met", in.HeldOn),
+			w.dueOf(fmt.Sprintf("progress-review:%d", st.Progress.Seq), ItemProgress, st.Progress, "due", policy.Date{}))
+	case "mid_term":
 		met := st.MidTerm
 		rule = met.Rule
 		st.MidTerm = DueState{Seq: met.Seq}
 		due = append(due, w.dueOf(fmt.Sprintf("appraisal-mid-term:%d", met.Seq), ItemMidTerm, met, "met", in.HeldOn))
-	} else {
+	default:
 		met := st.Appraisal
 		rule = met.Rule
 		st.Appraisal = DueState{Seq: met.Seq + 1, Due: d.Appraisal.Period.AddTo(in.HeldOn, w.cal), Rule: met.Rule}
@@ -745,7 +782,7 @@ func (w *supervision) recordAppraisal(ctx workflow.Context, in AppraisalInput) (
 		Detail: map[string]any{"kind": in.Kind, "held_on": in.HeldOn.String()},
 		Due:    due,
 	})
-	return SupervisionChange{Status: st.Status, NextDue: st.Appraisal.Due, Rule: st.Appraisal.Rule}, nil
+	return SupervisionChange{Status: st.Status, NextDue: next.Due, Rule: next.Rule}, nil
 }
 
 // --- cadence changes --------------------------------------------------------

@@ -192,6 +192,7 @@ func TestSupervisionCadenceCumberlandVersusSurrey(t *testing.T) {
 	} {
 		t.Run(c.authority, func(t *testing.T) {
 			in := supervisionInput(t, c.authority, "social_worker", start)
+			in.Escalation = councilSet(in.Escalation)
 			h, so := newSupervisionHarness(t, start)
 			held := date(t, "2026-01-30")
 			next := date(t, c.nextDue)
@@ -428,6 +429,7 @@ func TestSupervisionBookingAndCancellation(t *testing.T) {
 	} {
 		t.Run(c.authority, func(t *testing.T) {
 			in := supervisionInput(t, c.authority, "social_worker", start)
+			in.Escalation = councilSet(in.Escalation)
 			h, _ := newSupervisionHarness(t, start)
 			h.atHour(start, 10, func() {
 				it, ok := supItem(h.schedule(), "booking-horizon:1")
@@ -819,6 +821,105 @@ func TestSupervisionObservationAndAppraisal(t *testing.T) {
 	h2, _ := newSupervisionHarness(t, start)
 	h2.at(start, func() {
 		h2.update(UpdateRecordObservation, ObservationInput{RequestID: "o", HeldOn: start, ObserverID: "tm-1"}, h2.refused("no observation", ErrInvalid, "held_on"))
+	})
+	h2.supLeave(start.AddDays(1))
+	h2.runSupervision(in2)
+}
+
+// C-REC-4: "Practice observations will be recorded within 10 working days
+// by the supervisor". An observation recorded in time says when its record
+// was due; one recorded later is kept, counts, and is flagged recorded_late.
+func TestPracticeObservationRecordedWithinC_REC_4(t *testing.T) {
+	start := date(t, "2026-01-05")
+	in := supervisionInput(t, "cumberland", "social_worker", start)
+	rd := in.ObservationRecord
+	if rd == nil || rd.Rule != "C-REC-4" || rd.Within.String() != "10wd" {
+		t.Fatalf("Cumberland's observation record limit: %+v", rd)
+	}
+	cal := policy.NewCalendar(in.ClosureDays)
+	onTime, late := date(t, "2026-03-02"), date(t, "2026-05-01")
+	h, _ := newSupervisionHarness(t, start)
+	h.at(onTime.AddDays(3), func() {
+		h.update(UpdateRecordObservation, ObservationInput{RequestID: "o1", HeldOn: onTime, ObserverID: "tm-1"}, h.ok("in time"))
+	})
+	lateDay := rd.Due(late, cal).AddDays(1)
+	h.at(lateDay, func() {
+		h.update(UpdateRecordObservation, ObservationInput{RequestID: "o2", HeldOn: late, ObserverID: "tm-1"}, h.ok("late, kept"))
+	})
+	h.atHour(lateDay, 13, func() {
+		// The late one still counts: the next observation is a year after it.
+		if it, ok := supItem(h.schedule(), "observation:3"); !ok || it.Due != in.Duties.Observation.Period.AddTo(late, cal) {
+			t.Errorf("next observation %+v", it)
+		}
+	})
+	h.supLeave(lateDay.AddDays(1))
+	h.runSupervision(in)
+	evs := h.actions("supervision.observation_recorded")
+	if len(evs) != 2 {
+		t.Fatalf("%d observations recorded, want 2", len(evs))
+	}
+	for i, c := range []struct {
+		held policy.Date
+		late bool
+	}{{onTime, false}, {late, true}} {
+		d := evs[i].Detail
+		if d["record_due"] != rd.Due(c.held, cal).String() || d["record_rule"] != "C-REC-4" || (d["recorded_late"] == true) != c.late {
+			t.Errorf("observation held %s: detail %v, want record due %s, late %v", c.held, d, rd.Due(c.held, cal), c.late)
+		}
+	}
+}
+
+// S-PC-1: Surrey's Performance Conversations Framework, "quarterly progress
+// reviews and an annual performance appraisal", as due items: a progress
+// review 3 months after the last, overdue when missed (never escalated: the
+// escalation is a default), and refused where the pack sets none.
+func TestSurreyProgressReviewsS_PC_1(t *testing.T) {
+	start := date(t, "2026-01-05")
+	in := supervisionInput(t, "surrey", "social_worker", start)
+	d := in.Duties
+	if d.ProgressReview == nil || d.ProgressReview.Rule != "S-PC-1" || d.ProgressReview.Period.String() != "3mo" || d.Appraisal == nil || d.Appraisal.Period.String() != "1y" {
+		t.Fatalf("Surrey's performance conversations: %+v %+v", d.ProgressReview, d.Appraisal)
+	}
+	cal := policy.NewCalendar(in.ClosureDays)
+	first := d.ProgressReview.Period.AddTo(start, cal)
+	held := first.AddDays(-3)
+	second := d.ProgressReview.Period.AddTo(held, cal)
+	h, _ := newSupervisionHarness(t, start)
+	h.at(start, func() {
+		for key, due := range map[string]policy.Date{"progress-review:1": first, "appraisal:1": d.Appraisal.Period.AddTo(start, cal)} {
+			if it, ok := supItem(h.schedule(), key); !ok || it.Due != due || it.Rule != "S-PC-1" {
+				t.Errorf("%s: %+v, want due %s under S-PC-1", key, it, due)
+			}
+		}
+	})
+	h.at(held, func() {
+		h.update(UpdateRecordAppraisal, AppraisalInput{RequestID: "p1", Kind: "progress", HeldOn: held}, h.ok("progress review"))
+	})
+	h.atHour(held, 13, func() {
+		if it, ok := supItem(h.schedule(), "progress-review:2"); !ok || it.Due != second {
+			t.Errorf("next progress review %+v, want due %s", it, second)
+		}
+	})
+	h.supLeave(second.AddDays(12))
+	h.runSupervision(in)
+	var overdue []string
+	for _, e := range h.actions("supervision.overdue") {
+		if e.Due[0].Kind == ItemProgress {
+			overdue = append(overdue, e.Due[0].Key)
+		}
+	}
+	if len(overdue) != 1 || overdue[0] != "progress-review:2" {
+		t.Errorf("overdue progress reviews %v, want progress-review:2 only", overdue)
+	}
+	if esc := h.actions("supervision.escalated"); len(esc) != 0 {
+		t.Errorf("escalated on a default: %+v", esc)
+	}
+
+	// Cumberland's pack sets no progress review: recording one is refused.
+	in2 := supervisionInput(t, "cumberland", "social_worker", start)
+	h2, _ := newSupervisionHarness(t, start)
+	h2.at(start, func() {
+		h2.update(UpdateRecordAppraisal, AppraisalInput{RequestID: "p", Kind: "progress", HeldOn: start}, h2.refused("no progress review", ErrInvalid, "kind"))
 	})
 	h2.supLeave(start.AddDays(1))
 	h2.runSupervision(in2)

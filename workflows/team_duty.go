@@ -215,7 +215,7 @@ func (w *teamDuty) fireOne(ctx workflow.Context, d *DueState, key, kind, what st
 			}},
 		})
 	}
-	if d.Overdue && !d.Escalated && !now.Before(w.escalationDay(d.Due).EndInstant()) {
+	if w.escalates(d, now) {
 		d.Escalated = true
 		w.record(ctx, "escalation:"+key, activities.Event{
 			Actor: "system", Action: "team_duty.escalated", RuleID: w.escalation.Rule,

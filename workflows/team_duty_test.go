@@ -57,6 +57,7 @@ func TestTeamDutyGroupSupervisionCumberland(t *testing.T) {
 	h := newHarness(t, on)
 	h.env.RegisterWorkflowWithOptions(TeamDuty, workflow.RegisterOptions{Name: TeamDutyWorkflow})
 	in := teamDutyInput(t, "cumberland", "north", "group_supervision", on)
+	in.Escalation = councilSet(in.Escalation)
 	h.at(on, func() {
 		s := h.teamDuty()
 		if len(s.Items) != 1 || s.Items[0].Due != date(t, "2026-04-30") || s.Items[0].Rule != "C-QA-3" {

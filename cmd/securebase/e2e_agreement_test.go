@@ -11,7 +11,8 @@ import (
 // The supervision agreement through the API on PostgreSQL: onboarding
 // starts it under the pack's limit, the supervisor proposes terms, both
 // sign (others are refused), a change of circumstances and a change of
-// supervisor re-open it, an unsigned one is overdue and escalated, and a
+// supervisor re-open it, an unsigned one is overdue (never escalated on a
+// default), and a
 // leaver's closes.
 func TestEndToEndAgreement(t *testing.T) {
 	sys, db := startOnPostgres(t)
@@ -21,7 +22,7 @@ func TestEndToEndAgreement(t *testing.T) {
 	start := today.AddDays(-10)
 	west.onboard("sw-1", "social_worker", "tm-1", start)
 	// Joined 60 days ago and never signed: past Bracknell Forest's 4 weeks
-	// and the 5 working days' escalation delay.
+	// and the 5 working days a default escalation would wait.
 	west.onboard("sw-2", "social_worker", "tm-1", today.AddDays(-60))
 
 	const path = "/api/v1/staff/sw-1/agreement"
@@ -104,14 +105,19 @@ func TestEndToEndAgreement(t *testing.T) {
 		return len(items) == 3 && got["signature:1"] == "met BF-AG-1" && got["signature:2"] == "closed BF-AG-2" && got["signature:3"] == "due BF-AG-2"
 	})
 
-	// Never signed: overdue (the supervisor told), then escalated to their manager.
-	eventually(t, "sw-2's agreement overdue and escalated", func() bool {
+	// Never signed: overdue (the supervisor told). Bracknell Forest's seed
+	// gives no escalation (BF-ESC-1 is a securebase default), so it is never
+	// escalated to the manager (issue 12 item 5).
+	eventually(t, "sw-2's agreement overdue", func() bool {
 		return count(t, db, &models.DueItem{}, "workflow_id = ? AND key = ? AND status = ? AND rule_id = ?", "Agreement:sw-2", "signature:1", "overdue", "BF-AG-1") == 1 &&
-			count(t, db, &models.Notification{}, "workflow_id = ? AND kind = ? AND recipient = ?", "Agreement:sw-2", "overdue", "tm-1") == 1 &&
-			count(t, db, &models.Notification{}, "workflow_id = ? AND kind = ? AND recipient = ?", "Agreement:sw-2", "escalation", "hos-1") == 1
+			count(t, db, &models.Notification{}, "workflow_id = ? AND kind = ? AND recipient = ?", "Agreement:sw-2", "overdue", "tm-1") == 1
 	})
-	if n := count(t, db, &models.AuditEvent{}, "workflow_id = ? AND action = ? AND rule_id = ?", "Agreement:sw-2", "agreement.escalated", "BF-ESC-1"); n != 1 {
-		t.Fatalf("%d escalations citing BF-ESC-1", n)
+	items := sys.expect("GET", "/api/v1/staff/sw-2/agreement", nil, 200, "")["schedule"].(map[string]any)["items"].([]any)
+	if it := items[0].(map[string]any); it["status"] != "overdue" || it["escalated"] != false {
+		t.Fatalf("sw-2's agreement on the schedule: %v", it)
+	}
+	if n := count(t, db, &models.AuditEvent{}, "workflow_id = ? AND action = ?", "Agreement:sw-2", "agreement.escalated"); n != 0 {
+		t.Fatalf("%d escalations of a default", n)
 	}
 
 	// A leaver: the agreement closes, saying why, and takes no more updates.

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -69,13 +70,41 @@ func TestEndToEndAllocationAboveMaximum(t *testing.T) {
 // Bolton's maximum caseload set by the council (set_by: council).
 func councilSetsBoltonMaximum(t *testing.T) *policy.Registry {
 	t.Helper()
+	reg := councilPacks(t, "bolton", func(text string) string {
+		// The council sets the number and, as validation then asks, marks the
+		// rules that act on it enforced.
+		text = strings.Replace(text, "B-CL-5, set_by: default}", "B-CL-5, set_by: council}", 1)
+		for _, id := range []string{"B-CL-3", "B-CL-5"} {
+			i := strings.Index(text, "  - id: "+id+"\n")
+			j := i + strings.Index(text[i:], "    engine: not_yet\n")
+			text = text[:j] + "    engine: enforced\n" + text[j+len("    engine: not_yet\n"):]
+		}
+		return text
+	})
+	if _, _, ok := packOrFail(t, reg).Caseload.Limit(0); !ok {
+		t.Fatal("the council's maximum is not enforced")
+	}
+	return reg
+}
+
+// councilEscalations sets every escalation of a pack as the council would
+// in its own pack version (set_by: council): the built-in ones are
+// securebase defaults, shown and never escalated.
+var councilEscalations = func(text string) string {
+	return regexp.MustCompile(`(escalation: \{after: \w+, rule: [A-Z0-9-]+), set_by: default\}`).ReplaceAllString(text, "$1, set_by: council}")
+}
+
+// councilPacks runs the server under the built-in packs, those of the
+// authority edited as its council would in its own pack versions.
+func councilPacks(t *testing.T, authority string, edit func(string) string) *policy.Registry {
+	t.Helper()
 	paths, err := filepath.Glob("../../policy/packs/*.yaml")
 	if err != nil || len(paths) == 0 {
 		t.Fatalf("no packs: %v", err)
 	}
 	dir := t.TempDir()
 	for i, p := range paths {
-		if !strings.HasPrefix(filepath.Base(p), "bolton") {
+		if !strings.HasPrefix(filepath.Base(p), authority) {
 			continue
 		}
 		b, err := os.ReadFile(p)
@@ -83,24 +112,13 @@ func councilSetsBoltonMaximum(t *testing.T) *policy.Registry {
 			t.Fatal(err)
 		}
 		paths[i] = filepath.Join(dir, filepath.Base(p))
-		// The council sets the number and, as validation then asks, marks the
-		// rules that act on it enforced.
-		text := strings.Replace(string(b), "set_by: default}", "set_by: council}", 1)
-		for _, id := range []string{"B-CL-3", "B-CL-5"} {
-			i := strings.Index(text, "  - id: "+id+"\n")
-			j := i + strings.Index(text[i:], "    engine: not_yet\n")
-			text = text[:j] + "    engine: enforced\n" + text[j+len("    engine: not_yet\n"):]
-		}
-		if err := os.WriteFile(paths[i], []byte(text), 0o600); err != nil {
+		if err := os.WriteFile(paths[i], []byte(edit(string(b))), 0o600); err != nil {
 			t.Fatal(err)
 		}
 	}
 	reg, err := policy.LoadFiles(paths...)
 	if err != nil {
 		t.Fatal(err)
-	}
-	if _, _, ok := packOrFail(t, reg).Caseload.Limit(0); !ok {
-		t.Fatal("the council's maximum is not enforced")
 	}
 	old := loadPacks
 	loadPacks = func() (*policy.Registry, error) { return reg, nil }

@@ -42,6 +42,8 @@ func TestEndToEndDashboard(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	// Cumberland's council sets its escalations (no seed gives one), so nq-2 escalates.
+	councilPacks(t, "cumberland", councilEscalations)
 	sys, db := startOnPostgres(t)
 	today := policy.DateOf(time.Now())
 	north := sys.onboardManagers("cumberland", "north", today.AddDays(-400), today.AddDays(-300))

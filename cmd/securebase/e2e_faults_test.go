@@ -96,6 +96,7 @@ func lateNQSW(id string, today policy.Date) map[string]any {
 // started: every request completes, at worst after a 503 and a retry, and
 // every staff row, session, notification and audit event exists exactly once.
 func TestFaultWorkerKilledMidActivity(t *testing.T) {
+	councilPacks(t, "bolton", councilEscalations) // the late NQSWs escalate: the council set it
 	r := startRig(t, pgtest.URL(t), false)
 	first := r.workerProcess()
 	today := policy.DateOf(time.Now())
@@ -175,6 +176,7 @@ func TestFaultWorkerKilledMidActivity(t *testing.T) {
 // the waiting requests complete, the workflows carry on, and nothing is lost
 // or written twice.
 func TestFaultPostgresStoppedDuringRetries(t *testing.T) {
+	councilPacks(t, "bolton", councilEscalations) // the late NQSWs escalate: the council set it
 	pg := pgtest.Cluster(t)
 	r := startRig(t, pg.URL, false)
 	stopWorker := r.worker()

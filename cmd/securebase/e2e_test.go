@@ -288,6 +288,7 @@ func eventually(t *testing.T, what string, cond func() bool) {
 // The whole system through its API, on PostgreSQL and on the embedded SQLite:
 // onboard, retry, conflict, bad input, sessions, overdue escalation, restart.
 func TestEndToEnd(t *testing.T) {
+	councilPacks(t, "cumberland", councilEscalations) // nq-2 escalates: the council set it
 	for _, backend := range []string{"postgres", "sqlite"} {
 		t.Run(backend, func(t *testing.T) {
 			url := ""
