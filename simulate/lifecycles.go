@@ -229,3 +229,127 @@ type caseSpec struct {
 	ID, Team, Category, WorkerID, SupervisorID, ManagerID string
 	AllocatedOn                                           policy.Date
 }
+
+// Report duty names of the agreement and the team duties.
+const (
+	dutyAgreement = "agreement"
+	dutyTeam      = "team_duties"
+)
+
+// planAgreement is a supervisee's supervision agreement for the run, driven
+// as the API drives it (the supervisor proposes the terms, then both sign):
+// signed on time, late or never within the pack's limit, and renewed by
+// the lifecycle itself at the pack's interval (met on its day), the new
+// version signed again. Where the pack renews, one worker in three is
+// imported with an agreement signed last year, so a renewal falls in the year.
+func planAgreement(r *rand.Rand, b behaviour, pack *policy.Pack, p workflows.Person, w window, leave policy.Date) *plan {
+	in := workflows.NewAgreementInput(p, pack, "hr-sim")
+	id := workflows.ID(workflows.KindAgreement, p.StaffID)
+	pl := &plan{ID: id, Workflow: workflows.AgreementWorkflow, Input: in, Start: p.Start}
+	rules, cal := in.Rules, pack.Calendar()
+	renewal := func(agreed, created policy.Date) {
+		due, _, ok := rules.RenewalDue(agreed, cal)
+		if !ok {
+			return
+		}
+		e := &entry{Workflow: id, Duty: dutyAgreement, Due: due, Created: created}
+		pl.Entries = append(pl.Entries, e)
+		// The lifecycle opens the renewal at the start of its day (met that
+		// day), before a leave signalled at noon.
+		if due.After(w.Last) || (!leave.IsZero() && leave.Before(due)) {
+			return
+		}
+		e.Met = due
+		pl.signAgreement(r, b, rules, cal, p, id, 2, due, w, leave)
+	}
+	if rules.RenewEvery != nil && r.IntN(3) == 0 {
+		in.SignedOn = p.Start.AddDays(-335 + r.IntN(300))
+		pl.Input = in
+		renewal(in.SignedOn, p.Start)
+	} else if agreed := pl.signAgreement(r, b, rules, cal, p, id, 1, p.Start, w, leave); !agreed.IsZero() {
+		renewal(agreed, agreed)
+	}
+	if !leave.IsZero() && !leave.After(w.Last) {
+		pl.Actions = append(pl.Actions, action{Day: leave, Hour: 12, Arg: workflows.LeaveSignal{RequestID: "leave", On: leave, Reason: "resigned", Actor: "hr-sim"}})
+		closeOpen(pl.Entries, leave)
+	}
+	return pl
+}
+
+// signAgreement plans version n of the agreement, opened on opened: the
+// supervisor proposes the terms that day and both sign on time, late or
+// never. It returns the day agreed (zero: not in the run).
+func (pl *plan) signAgreement(r *rand.Rand, b behaviour, rules policy.Agreement, cal *policy.Calendar, p workflows.Person, id string, n int, opened policy.Date, w window, leave policy.Date) policy.Date {
+	due, _, timed := rules.SignDue(opened, cal)
+	if !canAct(opened, w, leave) {
+		return policy.Date{}
+	}
+	signed := opened.AddDays(r.IntN(5))
+	switch x := r.Float64(); {
+	case x < b.Unsigned:
+		signed = policy.Date{}
+	case x < b.Unsigned+b.Late && timed:
+		signed = due.AddDays(1 + r.IntN(b.MaxLateDays))
+	case timed && signed.After(due):
+		signed = due
+	}
+	var e *entry
+	if timed { // where the pack sets no limit, no signing is owed by a day
+		e = &entry{Workflow: id, Duty: dutyAgreement, Due: due, Created: opened}
+		pl.Entries = append(pl.Entries, e)
+	}
+	pl.Actions = append(pl.Actions, action{Day: opened, Hour: 10, Update: workflows.UpdateProposeAgreementTerms, Arg: workflows.AgreementTermsInput{
+		RequestID: key("terms-", n), Frequency: "4w", PurposeAndAims: "support and accountability", Disagreements: "raised with the team manager", Actor: p.SupervisorID}})
+	if signed.IsZero() || !canAct(signed, w, leave) {
+		return policy.Date{}
+	}
+	pl.Actions = append(pl.Actions,
+		action{Day: signed, Hour: 11, Update: workflows.UpdateSignAgreement, Arg: workflows.AgreementSignInput{RequestID: key("sign-supervisee-", n), SignedOn: signed, Actor: p.StaffID}},
+		action{Day: signed, Hour: 12, Update: workflows.UpdateSignAgreement, Arg: workflows.AgreementSignInput{RequestID: key("sign-supervisor-", n), SignedOn: signed, Actor: p.SupervisorID}},
+	)
+	if e != nil {
+		e.Met = signed
+	}
+	return signed
+}
+
+// planTeamDuty is one team's duty for the run (group supervision, a team
+// brief, a caseload review, a file audit): held at the pack's interval from
+// the last time, some late, a lapse now and then; where the pack limits
+// its record, the record made the same day, late, or never.
+func planTeamDuty(r *rand.Rand, b behaviour, pack *policy.Pack, team, managerID string, duty policy.TeamDuty, w window) *plan {
+	in := workflows.NewTeamDutyInput(pack, team, duty, managerID, w.First, "hr-sim")
+	id := workflows.TeamDutyID(pack.Authority, team, duty.Duty)
+	pl := &plan{ID: id, Workflow: workflows.TeamDutyWorkflow, Input: in, Start: w.First}
+	cal := pack.Calendar()
+	dueFrom := func(d policy.Date) policy.Date { return in.NonWorkingDay.Adjust(duty.Every.AddTo(d, cal), cal) }
+	due, created, last := dueFrom(w.First), w.First, w.First
+	for n := 1; ; n++ {
+		e := &entry{Workflow: id, Duty: dutyTeam, Due: due, Created: created}
+		pl.Entries = append(pl.Entries, e)
+		held, lapse := b.heldFor(r, due, last)
+		if lapse || !canAct(held, w, policy.Date{}) {
+			break
+		}
+		e.Met = held
+		arg := workflows.TeamDutyHeld{RequestID: key("held-", n), HeldOn: held, Attendees: []string{managerID}, Actor: managerID}
+		if rw := duty.RecordWithin; rw != nil {
+			rec := &entry{Workflow: id, Duty: dutyTeam, Due: rw.Period.AddTo(held, cal), Created: held}
+			pl.Entries = append(pl.Entries, rec)
+			switch x := r.Float64(); {
+			case x < b.Unsigned: // never recorded
+			case x < b.Unsigned+b.Late:
+				if day := rec.Due.AddDays(1 + r.IntN(10)); canAct(day, w, policy.Date{}) {
+					pl.Actions = append(pl.Actions, action{Day: day, Hour: 16, Update: workflows.UpdateTeamDutyRecorded,
+						Arg: workflows.TeamDutyRecorded{RequestID: key("recorded-", n), HeldOn: held, RecordedOn: day, Actor: managerID}})
+					rec.Met = day
+				}
+			default:
+				arg.RecordedOn, rec.Met = held, held
+			}
+		}
+		pl.Actions = append(pl.Actions, action{Day: held, Hour: 13, Update: workflows.UpdateTeamDutyHeld, Arg: arg})
+		due, created, last = dueFrom(held), held, held
+	}
+	return pl
+}

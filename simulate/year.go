@@ -200,7 +200,7 @@ func population(pack *policy.Pack, o Options, w window) []*plan {
 	_, deadline := signOffDue(pack.SignOff, w.First, w.Last, pack.Calendar())
 	signOffs := deadline || o.UntimedSignOffs
 	for i := range o.Staff {
-		team := fmt.Sprintf("team-%d", i/10)
+		team := teamName(i / 10)
 		p := workflows.Person{
 			StaffID: fmt.Sprintf("%s-sw-%d", a, i), Name: fmt.Sprintf("Worker %d", i), Authority: a, Team: team,
 			SupervisorID: fmt.Sprintf("%s-tm-%d", a, i/10), ManagerID: manager,
@@ -211,12 +211,23 @@ func population(pack *policy.Pack, o Options, w window) []*plan {
 			leave = p.Start.AddDays(30 + r.IntN(300))
 		}
 		lr := rand.New(rand.NewPCG(o.Seed, seedOf(p.StaffID)))
+		if i%10 == 0 { // a team's first member: its duties start with the year
+			for _, d := range pack.TeamDutiesFor(team) {
+				dr := rand.New(rand.NewPCG(o.Seed, seedOf(a+"."+team+"."+d.Duty)))
+				plans = append(plans, planTeamDuty(dr, b, pack, team, p.SupervisorID, d, w))
+			}
+		}
+		p.Role = "social_worker"
 		if i%10 == 9 {
 			p.Role = "nqsw"
+		}
+		// Every supervisee has an agreement (as onboarding starts it).
+		ar := rand.New(rand.NewPCG(o.Seed, seedOf("agreement-"+p.StaffID)))
+		plans = append(plans, planAgreement(ar, b, pack, p, w, leave))
+		if p.Role == "nqsw" {
 			plans = append(plans, planASYE(lr, b, pack, p, w, leave, signOffs))
 			continue
 		}
-		p.Role = "social_worker"
 		plans = append(plans, planSupervision(lr, b, pack, p, w, leave, signOffs))
 		workers = append(workers, worker{p.StaffID, team, p.SupervisorID})
 	}
@@ -246,6 +257,15 @@ func population(pack *policy.Pack, o Options, w window) []*plan {
 		plans = append(plans, planCase(rand.New(rand.NewPCG(o.Seed, seedOf(c.ID))), b, pack, c, w))
 	}
 	return plans
+}
+
+// teamName names the nth team: the first two after the teams a pack may
+// single out for a duty (Bracknell Forest's team brief), the rest by number.
+func teamName(n int) string {
+	if named := []string{"mash", "referral_and_assessment"}; n < len(named) {
+		return named[n]
+	}
+	return fmt.Sprintf("team-%d", n)
 }
 
 func seedOf(s string) uint64 {
