@@ -171,7 +171,10 @@ func planASYE(r *rand.Rand, b behaviour, pack *policy.Pack, p workflows.Person, 
 
 // planCase is a child's case for the run: the allocation supervision where
 // the pack asks for one (it is also the case's first supervision), then
-// case supervision at the category's cadence, some late, a lapse now and then.
+// case supervision at the category's cadence, some late, a lapse now and
+// then; perhaps a transfer to another worker (its transfer supervision
+// held by the outgoing manager where the pack asks for one) and a closure,
+// each after the manager's oversight decision where the pack requires it.
 func planCase(r *rand.Rand, b behaviour, pack *policy.Pack, c caseSpec, w window) *plan {
 	cs := pack.CaseSupervision
 	in := workflows.CaseInput{
@@ -183,6 +186,40 @@ func planCase(r *rand.Rand, b behaviour, pack *policy.Pack, c caseSpec, w window
 	pl := &plan{ID: id, Workflow: workflows.CaseWorkflow, Input: in, Start: c.AllocatedOn}
 	cad, _ := cs.Cadence(c.Category)
 	cal := pack.Calendar()
+	closed := c.CloseOn // nothing is done on the case from its closure on
+	decide := func(day policy.Date, kind, actor string) {
+		if _, needed := cs.NeedsOversight(kind); needed {
+			pl.Actions = append(pl.Actions, action{Day: day, Hour: 9, Update: workflows.UpdateCaseDecision, Arg: workflows.DecisionInput{
+				RequestID: kind + "-decision", Kind: kind, DecidedOn: day, Why: "agreed by the team manager", Actor: actor}})
+		}
+	}
+	// The transfer: agreed a week ahead; the case moves when its transfer
+	// supervision is held, or at once where the pack asks for none.
+	var moved policy.Date
+	if t := c.Transfer; t != nil && canAct(t.On.AddDays(-7), w, closed) {
+		agreed := t.On.AddDays(-7)
+		decide(agreed, "transfer", c.SupervisorID)
+		pl.Actions = append(pl.Actions, action{Day: agreed, Hour: 10, Update: workflows.UpdateCaseTransfer, Arg: workflows.TransferInput{
+			RequestID: "transfer", ToWorkerID: t.WorkerID, ToTeam: t.Team, ToSupervisorID: t.SupervisorID, ToManagerID: c.ManagerID, On: t.On, Actor: c.SupervisorID}})
+		moved = agreed
+		if cs.BeforeTransfer != nil {
+			e := &entry{Workflow: id, Duty: dutyCase, Due: t.On, Created: agreed}
+			pl.Entries = append(pl.Entries, e)
+			held, lapse := b.heldFor(r, t.On, agreed.AddDays(-1))
+			moved = policy.Date{}
+			if !lapse && canAct(held, w, closed) {
+				pl.Actions = append(pl.Actions, action{Day: held, Hour: 11, Update: workflows.UpdateCaseSupervision, Arg: workflows.CaseSupervisionInput{
+					RequestID: "transfer-supervision", Kind: "transfer", HeldOn: held, SupervisorID: c.SupervisorID, Actor: c.SupervisorID}})
+				e.Met, moved = held, held
+			}
+		}
+	}
+	supervisor := func(day policy.Date) string {
+		if !moved.IsZero() && !day.Before(moved) {
+			return c.Transfer.SupervisorID
+		}
+		return c.SupervisorID
+	}
 	var alloc, next *entry
 	if cs.OnAllocation != nil {
 		alloc = &entry{Workflow: id, Duty: dutyCase, Due: c.AllocatedOn, Created: c.AllocatedOn}
@@ -201,10 +238,11 @@ func planCase(r *rand.Rand, b behaviour, pack *policy.Pack, c caseSpec, w window
 			due = next.Due
 		}
 		held, lapse := b.heldFor(r, due, last)
-		if lapse || !canAct(held, w, policy.Date{}) {
+		if lapse || !canAct(held, w, closed) {
 			break
 		}
-		arg := workflows.CaseSupervisionInput{RequestID: key("supervision-", n), Kind: kind, HeldOn: held, SupervisorID: c.SupervisorID, Actor: c.SupervisorID}
+		sup := supervisor(held)
+		arg := workflows.CaseSupervisionInput{RequestID: key("supervision-", n), Kind: kind, HeldOn: held, SupervisorID: sup, Actor: sup}
 		if kind == "allocation" {
 			arg.Plan = "allocation plan agreed"
 			alloc.Met, alloc = held, nil
@@ -221,6 +259,12 @@ func planCase(r *rand.Rand, b behaviour, pack *policy.Pack, c caseSpec, w window
 		pl.Actions = append(pl.Actions, act)
 		last = held
 	}
+	if !closed.IsZero() && !closed.After(w.Last) {
+		decide(closed, "closure", supervisor(closed))
+		pl.Actions = append(pl.Actions, action{Day: closed, Hour: 12, Update: workflows.UpdateCaseClose, Arg: workflows.CloseInput{
+			RequestID: "close", On: closed, Reason: "no further involvement needed", Actor: supervisor(closed)}})
+		closeOpen(pl.Entries, closed)
+	}
 	return pl
 }
 
@@ -228,6 +272,14 @@ func planCase(r *rand.Rand, b behaviour, pack *policy.Pack, c caseSpec, w window
 type caseSpec struct {
 	ID, Team, Category, WorkerID, SupervisorID, ManagerID string
 	AllocatedOn                                           policy.Date
+	Transfer                                              *transferSpec // nil: the case stays with its worker
+	CloseOn                                               policy.Date   // zero: open all year
+}
+
+// transferSpec is a case's move to another worker on a day.
+type transferSpec struct {
+	WorkerID, Team, SupervisorID string
+	On                           policy.Date
 }
 
 // Report duty names of the agreement and the team duties.

@@ -149,6 +149,9 @@ func runPlan(db *gorm.DB, pl *plan, last policy.Date) (runStats, error) {
 	// still run), then the lifecycle. Cancelling a record already closed
 	// goes to the environment's mock, which answers that it is done.
 	env.OnRequestCancelExternalWorkflow(mock.Anything, mock.Anything, mock.Anything).Return(nil).Maybe()
+	// A case tells its workers' caseload lifecycles of a transfer or a
+	// closure; the caseloads are not simulated, so the signal goes nowhere.
+	env.OnSignalExternalWorkflow(mock.Anything, mock.Anything, mock.Anything, mock.Anything, mock.Anything).Return(nil).Maybe()
 	env.RegisterDelayedCallback(func() {
 		for _, id := range pl.records {
 			env.CancelWorkflowByID(id, "")

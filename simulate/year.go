@@ -254,6 +254,13 @@ func population(pack *policy.Pack, o Options, w window) []*plan {
 			WorkerID: wk.id, SupervisorID: wk.supervisor, ManagerID: manager,
 			AllocatedOn: w.First.AddDays(r.IntN(28)),
 		}
+		// One case in five moves to another worker, one in seven closes.
+		if to := workers[r.IntN(len(workers))]; to.id != wk.id && r.Float64() < 0.2 {
+			c.Transfer = &transferSpec{WorkerID: to.id, Team: to.team, SupervisorID: to.supervisor, On: c.AllocatedOn.AddDays(40 + r.IntN(280))}
+		}
+		if r.Float64() < 0.15 {
+			c.CloseOn = c.AllocatedOn.AddDays(30 + r.IntN(330))
+		}
 		plans = append(plans, planCase(rand.New(rand.NewPCG(o.Seed, seedOf(c.ID))), b, pack, c, w))
 	}
 	return plans
