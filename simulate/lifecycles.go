@@ -67,6 +67,7 @@ func planSupervision(r *rand.Rand, b behaviour, pack *policy.Pack, p workflows.P
 	if sl := in.SessionMinutes; sl != nil && sl.Min > minutes {
 		minutes = sl.Min
 	}
+	away := pl.absences(r, p, w, leave)
 	if c.Timed() {
 		every, _ := c.IntervalOn(p.Start, p.Start, policy.Date{}, cal)
 		due, created, last := in.NonWorkingDay.Adjust(every.AddTo(p.Start, cal), cal), p.Start, p.Start
@@ -97,6 +98,9 @@ func planSupervision(r *rand.Rand, b behaviour, pack *policy.Pack, p workflows.P
 					}
 				}
 			}
+			if !lapse {
+				held = returned(held, away)
+			}
 			if lapse || !canAct(held, w, leave) {
 				break
 			}
@@ -117,6 +121,53 @@ func planSupervision(r *rand.Rand, b behaviour, pack *policy.Pack, p workflows.P
 	}
 	pl.leaves(leave, w)
 	return pl
+}
+
+// absence is a stretch someone is away: from From, back on To.
+type absence struct{ From, To policy.Date }
+
+// absences plans the supervisee's sickness and their supervisor's absence,
+// now and then, recorded as the API records them (the absence when it
+// begins, the return when it ends); cover is arranged for a supervisor away
+// long enough to need it. Sessions wait for both to be back: the pack does
+// not move a due day for an absence (the gap goes on the next record), so
+// the sessions it delays are late.
+func (pl *plan) absences(r *rand.Rand, p workflows.Person, w window, leave policy.Date) []absence {
+	var away []absence
+	for _, who := range workflows.AbsentParties {
+		if r.Float64() >= 0.15 {
+			continue
+		}
+		a := absence{From: p.Start.AddDays(45 + r.IntN(200))}
+		a.To = a.From.AddDays(7 + r.IntN(40))
+		if !canAct(a.To, w, leave) {
+			continue
+		}
+		away = append(away, a)
+		pl.Actions = append(pl.Actions,
+			action{Day: a.From, Hour: 8, Update: workflows.UpdateRecordAbsence, Arg: workflows.AbsenceInput{
+				RequestID: "absence-" + who, Who: who, Kind: "sickness", From: a.From, Actor: p.SupervisorID}},
+			action{Day: a.To, Hour: 8, Update: workflows.UpdateRecordReturn, Arg: workflows.ReturnInput{
+				RequestID: "return-" + who, Who: who, On: a.To, Actor: p.SupervisorID}})
+		if cover := a.From.AddDays(14 + r.IntN(14)); who == "supervisor" && cover.Before(a.To) {
+			pl.Actions = append(pl.Actions, action{Day: cover, Hour: 9, Update: workflows.UpdateArrangeCover, Arg: workflows.CoverInput{
+				RequestID: "cover", CoverSupervisorID: p.ManagerID, From: cover, Actor: p.ManagerID}})
+		}
+	}
+	return away
+}
+
+// returned is the first day on or after day when nobody is away.
+func returned(day policy.Date, away []absence) policy.Date {
+	for moved := true; moved; {
+		moved = false
+		for _, a := range away {
+			if !day.Before(a.From) && day.Before(a.To) {
+				day, moved = a.To, true
+			}
+		}
+	}
+	return day
 }
 
 // planASYE is a newly qualified social worker's programme for the run:
