@@ -90,6 +90,7 @@ type AuthorityResult struct {
 	Authority  string
 	Pack       string
 	Workflows  int
+	Lifecycles map[string]int // lifecycles run, by workflow type
 	Duties     []DutyResult
 	Mismatches []string // every (month, as-at, duty) where the product and the simulator differ
 }
@@ -152,7 +153,11 @@ func Run(ctx context.Context, db *gorm.DB, reg *policy.Registry, o Options) (*Re
 		for _, pl := range ps {
 			books[a] = append(books[a], pl.Entries...)
 		}
-		res.Authorities = append(res.Authorities, AuthorityResult{Authority: a, Pack: pack.Version, Workflows: len(ps)})
+		kinds := map[string]int{}
+		for _, pl := range ps {
+			kinds[pl.Workflow]++
+		}
+		res.Authorities = append(res.Authorities, AuthorityResult{Authority: a, Pack: pack.Version, Workflows: len(ps), Lifecycles: kinds})
 	}
 	res.Workflows = len(plans)
 
