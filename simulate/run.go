@@ -51,7 +51,19 @@ func runPlan(db *gorm.DB, pl *plan, last policy.Date) (runStats, error) {
 	env.SetWorkerOptions(worker.Options{DeadlockDetectionTimeout: deadlockTimeout})
 	start := at(pl.Start, 9)
 	env.SetStartTime(start)
-	env.SetStartWorkflowOptions(client.StartWorkflowOptions{ID: pl.ID, TaskQueue: workflows.TaskQueue})
+	// A lifecycle that continues as new (the agreement at each renewal, a
+	// team duty after many meetings) runs as the child of a stand-in
+	// parent: the test environment carries a child over into its new run,
+	// a workflow it started itself not.
+	root, workflowName := pl.ID, pl.Workflow
+	if pl.Workflow == workflows.AgreementWorkflow || pl.Workflow == workflows.TeamDutyWorkflow {
+		root, workflowName = pl.ID+"/simulated", "SimulatedParent"
+		env.RegisterWorkflowWithOptions(func(ctx workflow.Context) error {
+			ctx = workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{WorkflowID: pl.ID, TaskQueue: workflows.TaskQueue})
+			return workflow.ExecuteChildWorkflow(ctx, pl.Workflow, pl.Input).Get(ctx, nil)
+		}, workflow.RegisterOptions{Name: workflowName})
+	}
+	env.SetStartWorkflowOptions(client.StartWorkflowOptions{ID: root, TaskQueue: workflows.TaskQueue})
 	acts := activities.Activities{DB: db.Session(&gorm.Session{NowFunc: func() time.Time { return env.Now().UTC() }})}
 	env.RegisterActivityWithOptions(acts.RecordEvent, activity.RegisterOptions{Name: activities.RecordEventName})
 	// No Packs: the simulated year runs each lifecycle under the version it started with.
@@ -63,6 +75,10 @@ func runPlan(db *gorm.DB, pl *plan, last policy.Date) (runStats, error) {
 		env.RegisterWorkflowWithOptions(workflows.ASYE, workflow.RegisterOptions{Name: pl.Workflow})
 	case workflows.CaseWorkflow:
 		env.RegisterWorkflowWithOptions(workflows.Case, workflow.RegisterOptions{Name: pl.Workflow})
+	case workflows.AgreementWorkflow:
+		env.RegisterWorkflowWithOptions(workflows.Agreement, workflow.RegisterOptions{Name: pl.Workflow})
+	case workflows.TeamDutyWorkflow:
+		env.RegisterWorkflowWithOptions(workflows.TeamDuty, workflow.RegisterOptions{Name: pl.Workflow})
 	}
 	// Each session starts its record's sign-off: the real lifecycle where
 	// the simulator signs records, else a stub.
@@ -133,13 +149,20 @@ func runPlan(db *gorm.DB, pl *plan, last policy.Date) (runStats, error) {
 	// still run), then the lifecycle. Cancelling a record already closed
 	// goes to the environment's mock, which answers that it is done.
 	env.OnRequestCancelExternalWorkflow(mock.Anything, mock.Anything, mock.Anything).Return(nil).Maybe()
+	// A case tells its workers' caseload lifecycles of a transfer or a
+	// closure; the caseloads are not simulated, so the signal goes nowhere.
+	env.OnSignalExternalWorkflow(mock.Anything, mock.Anything, mock.Anything, mock.Anything, mock.Anything).Return(nil).Maybe()
 	env.RegisterDelayedCallback(func() {
 		for _, id := range pl.records {
 			env.CancelWorkflowByID(id, "")
 		}
 	}, at(last, 19).Sub(start))
 	env.RegisterDelayedCallback(env.CancelWorkflow, at(last, 20).Sub(start))
-	env.ExecuteWorkflow(pl.Workflow, pl.Input)
+	if workflowName == pl.Workflow {
+		env.ExecuteWorkflow(pl.Workflow, pl.Input)
+	} else {
+		env.ExecuteWorkflow(workflowName)
+	}
 	if err := env.GetWorkflowError(); err != nil {
 		var canceled *temporal.CanceledError
 		if !errors.As(err, &canceled) {

@@ -6,8 +6,9 @@
 // The simulator decides, per duty occurrence, whether the session is held
 // on time, late, or not at all (supervision lapses; a member of staff
 // leaves), cancels and rebooks sessions where the pack sets a rebooking
-// limit, and sends the updates and signals the API would send, on the
-// simulated days. It reckons every due day itself from the pack (with the
+// limit, records absences and cover, has agreements signed and renewed,
+// transfers and closes cases, holds the teams' duties, and sends the
+// updates and signals the API would send, on the simulated days. It reckons every due day itself from the pack (with the
 // policy package), keeps its own book of what it did, and never reads the
 // product's due items.
 //
@@ -90,6 +91,7 @@ type AuthorityResult struct {
 	Authority  string
 	Pack       string
 	Workflows  int
+	Lifecycles map[string]int // lifecycles run, by workflow type
 	Duties     []DutyResult
 	Mismatches []string // every (month, as-at, duty) where the product and the simulator differ
 }
@@ -152,7 +154,11 @@ func Run(ctx context.Context, db *gorm.DB, reg *policy.Registry, o Options) (*Re
 		for _, pl := range ps {
 			books[a] = append(books[a], pl.Entries...)
 		}
-		res.Authorities = append(res.Authorities, AuthorityResult{Authority: a, Pack: pack.Version, Workflows: len(ps)})
+		kinds := map[string]int{}
+		for _, pl := range ps {
+			kinds[pl.Workflow]++
+		}
+		res.Authorities = append(res.Authorities, AuthorityResult{Authority: a, Pack: pack.Version, Workflows: len(ps), Lifecycles: kinds})
 	}
 	res.Workflows = len(plans)
 
@@ -200,7 +206,7 @@ func population(pack *policy.Pack, o Options, w window) []*plan {
 	_, deadline := signOffDue(pack.SignOff, w.First, w.Last, pack.Calendar())
 	signOffs := deadline || o.UntimedSignOffs
 	for i := range o.Staff {
-		team := fmt.Sprintf("team-%d", i/10)
+		team := teamName(i / 10)
 		p := workflows.Person{
 			StaffID: fmt.Sprintf("%s-sw-%d", a, i), Name: fmt.Sprintf("Worker %d", i), Authority: a, Team: team,
 			SupervisorID: fmt.Sprintf("%s-tm-%d", a, i/10), ManagerID: manager,
@@ -211,12 +217,23 @@ func population(pack *policy.Pack, o Options, w window) []*plan {
 			leave = p.Start.AddDays(30 + r.IntN(300))
 		}
 		lr := rand.New(rand.NewPCG(o.Seed, seedOf(p.StaffID)))
+		if i%10 == 0 { // a team's first member: its duties start with the year
+			for _, d := range pack.TeamDutiesFor(team) {
+				dr := rand.New(rand.NewPCG(o.Seed, seedOf(a+"."+team+"."+d.Duty)))
+				plans = append(plans, planTeamDuty(dr, b, pack, team, p.SupervisorID, d, w))
+			}
+		}
+		p.Role = "social_worker"
 		if i%10 == 9 {
 			p.Role = "nqsw"
+		}
+		// Every supervisee has an agreement (as onboarding starts it).
+		ar := rand.New(rand.NewPCG(o.Seed, seedOf("agreement-"+p.StaffID)))
+		plans = append(plans, planAgreement(ar, b, pack, p, w, leave))
+		if p.Role == "nqsw" {
 			plans = append(plans, planASYE(lr, b, pack, p, w, leave, signOffs))
 			continue
 		}
-		p.Role = "social_worker"
 		plans = append(plans, planSupervision(lr, b, pack, p, w, leave, signOffs))
 		workers = append(workers, worker{p.StaffID, team, p.SupervisorID})
 	}
@@ -243,9 +260,25 @@ func population(pack *policy.Pack, o Options, w window) []*plan {
 			WorkerID: wk.id, SupervisorID: wk.supervisor, ManagerID: manager,
 			AllocatedOn: w.First.AddDays(r.IntN(28)),
 		}
+		// One case in five moves to another worker, one in seven closes.
+		if to := workers[r.IntN(len(workers))]; to.id != wk.id && r.Float64() < 0.2 {
+			c.Transfer = &transferSpec{WorkerID: to.id, Team: to.team, SupervisorID: to.supervisor, On: c.AllocatedOn.AddDays(40 + r.IntN(280))}
+		}
+		if r.Float64() < 0.15 {
+			c.CloseOn = c.AllocatedOn.AddDays(30 + r.IntN(330))
+		}
 		plans = append(plans, planCase(rand.New(rand.NewPCG(o.Seed, seedOf(c.ID))), b, pack, c, w))
 	}
 	return plans
+}
+
+// teamName names the nth team: the first two after the teams a pack may
+// single out for a duty (Bracknell Forest's team brief), the rest by number.
+func teamName(n int) string {
+	if named := []string{"mash", "referral_and_assessment"}; n < len(named) {
+		return named[n]
+	}
+	return fmt.Sprintf("team-%d", n)
 }
 
 func seedOf(s string) uint64 {

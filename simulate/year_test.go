@@ -13,7 +13,10 @@ import (
 // reports, stored monthly and recomputed as at the end, matches the
 // simulator's own count of what it did, duty by duty, month by month. The
 // records' sign-offs run for real where no deadline is set too: they are
-// listed, never owed, and must not be counted.
+// listed, never owed, and must not be counted. The year drives every
+// lifecycle the API drives: supervision and the ASYE with their records,
+// absences and cover, agreements signed and renewed, cases allocated,
+// transferred and closed, and the teams' duties.
 func TestSimulatedYearMatchesIndependentCount(t *testing.T) {
 	db, err := models.Open("", filepath.Join(t.TempDir(), "year.db"))
 	if err != nil {
@@ -46,6 +49,31 @@ func TestSimulatedYearMatchesIndependentCount(t *testing.T) {
 	// The run must have exercised something worth comparing.
 	if len(res.Authorities) != 5 || decided < 400 || res.Reports != 5*24 {
 		t.Errorf("ran %d authorities, %d decided items, %d reports: too little to compare", len(res.Authorities), decided, res.Reports)
+	}
+	// Each lifecycle the year drives happened, as the product recorded it:
+	// the drive cannot silently do nothing.
+	for _, act := range []string{
+		"agreement.agreed", "agreement.renewal_opened", // signed, and renewed a year on
+		"team_duty.held", "team_duty.recorded", // group supervision and the other team duties; a record made late
+		"case.transferred", "case.closed",
+		"supervision.absence_recorded", "supervision.returned", "supervision.cover_arranged",
+	} {
+		var n int64
+		if err := db.Model(&models.AuditEvent{}).Where("action = ?", act).Count(&n).Error; err != nil {
+			t.Fatal(err)
+		}
+		if n == 0 {
+			t.Errorf("no %s in the year", act)
+		}
+	}
+	for _, kind := range []string{"agreement_signature", "agreement_renewal", "group_supervision_record", "team_brief", "team_caseload_review", "case_file_audit", "case_transfer_supervision"} {
+		var n int64
+		if err := db.Model(&models.DueItem{}).Where("kind = ? AND status = ?", kind, "met").Count(&n).Error; err != nil {
+			t.Fatal(err)
+		}
+		if n == 0 {
+			t.Errorf("no %s met in the year", kind)
+		}
 	}
 	t.Logf("%d workflows, %d updates, %d audit events in %v", res.Workflows, res.Updates, res.AuditEvents, res.Total)
 }

@@ -9,11 +9,14 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"os/signal"
 	"path/filepath"
 	"runtime"
 	"runtime/pprof"
+	"slices"
+	"strings"
 	"syscall"
 	"time"
 
@@ -43,9 +46,9 @@ func newYearCmd() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		Short:         "Run a simulated year of staff and cases under each authority's pack and check the compliance report against an independent count",
-		Long: "securebase-year runs every lifecycle (ASYE, personal supervision, case) of N staff and M cases per authority through a whole " +
+		Long: "securebase-year runs every lifecycle (ASYE, personal supervision with absences and cover, agreement, case with transfers and closures, team duty) of N staff and M cases per authority through a whole " +
 			"year in Temporal's time-skipping test environment, with the real activities writing a fresh SQLite database. " +
-			"A seeded simulator holds sessions on time, late or not at all, cancels and rebooks, and lets staff leave, " +
+			"A seeded simulator holds sessions and team duties on time, late or not at all, signs agreements (renewed yearly), cancels and rebooks, transfers and closes cases, and lets staff leave, " +
 			"keeping its own count; each month's compliance (the stored monthly report, and recomputed as at the end) is " +
 			"compared with it. It prints figures and exits non-zero if any count differs.",
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -129,6 +132,11 @@ func printYear(out io.Writer, r *simulate.Result) {
 			verdict = fmt.Sprintf("DIFFERS in %d places", len(a.Mismatches))
 		}
 		fmt.Fprintf(out, "\n%s (pack %s, %d lifecycles): %s\n", a.Authority, a.Pack, a.Workflows, verdict)
+		var kinds []string
+		for _, k := range slices.Sorted(maps.Keys(a.Lifecycles)) {
+			kinds = append(kinds, fmt.Sprintf("%s %d", k, a.Lifecycles[k]))
+		}
+		fmt.Fprintf(out, "  lifecycles: %s\n", strings.Join(kinds, ", "))
 		for _, d := range a.Duties {
 			if d.Simulator.Due == 0 && d.Shown.Due == 0 {
 				continue
