@@ -71,7 +71,7 @@ const (
 var datasetTables = []string{
 	"audit_anchor_leaves", "audit_anchors", "audit_stream_heads", "audit_events", "notifications", "notification_deliveries", "sessions", "due_items", "supervisor_assignments",
 	"record_disputes", "record_signatures", "record_versions", "supervision_records",
-	"case_actions", "cases", "compliance_reports", "staff",
+	"case_actions", "cases", "compliance_reports", "compliance_summary", "staff",
 }
 
 // ResetDataset empties every table the dataset fills (and what the
