@@ -20,7 +20,8 @@ import (
 // path) equals the report recomputed from the due items, for every month,
 // authority and team, on random data counted by the migration's rebuild,
 // and again after writes through RecordEvent: late items met, items closed,
-// items moved between teams and new items due this month (some pending).
+// items moved between teams and new items due this month (some pending),
+// and after a leaver's records are erased.
 func TestComplianceSummaryEqualsRecomputed(t *testing.T) {
 	ctx := context.Background()
 	today := policy.DateOf(time.Now()).String()
@@ -37,6 +38,11 @@ func TestComplianceSummaryEqualsRecomputed(t *testing.T) {
 				compareSummary(t, db, fmt.Sprintf("seed %d, rebuilt", seed), months, today)
 				writeRandomUpdates(t, db, seed, today)
 				compareSummary(t, db, fmt.Sprintf("seed %d, after updates", seed), months, today)
+				// A leaver's personal records erased (retention): their items leave the summary too.
+				if err := db.Transaction(func(tx *gorm.DB) error { _, err := models.PurgePersonalRecords(tx, "sw-2"); return err }); err != nil {
+					t.Fatal(err)
+				}
+				compareSummary(t, db, fmt.Sprintf("seed %d, after sw-2's records were erased", seed), months, today)
 			}
 		})
 	}
