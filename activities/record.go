@@ -329,10 +329,17 @@ func upsertDue(tx *gorm.DB, ev Event) error {
 			}
 			row.Team = team
 		}
-		set := clause.AssignmentColumns([]string{"kind", "staff_id", "case_id", "team", "authority", "due_on", "status", "met_on", "rule_id", "updated_at"})
-		err := tx.Clauses(clause.OnConflict{Columns: columns("workflow_id", "key"), DoUpdates: set}).Create(&row).Error
+		before, err := models.LockDueItem(tx, row.WorkflowID, row.Key)
 		if err != nil {
+			return err
+		}
+		set := clause.AssignmentColumns([]string{"kind", "staff_id", "case_id", "team", "authority", "due_on", "status", "met_on", "rule_id", "updated_at"})
+		if err := tx.Clauses(clause.OnConflict{Columns: columns("workflow_id", "key"), DoUpdates: set}).Create(&row).Error; err != nil {
 			return fmt.Errorf("upsert due item %s: %w", d.Key, err)
+		}
+		// The report's stored counts, in this transaction (issue 14).
+		if err := models.SummariseDueItemChange(tx, before, &row); err != nil {
+			return err
 		}
 	}
 	return nil

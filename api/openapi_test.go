@@ -140,6 +140,7 @@ var docRoutes = []docRoute{
 		{"month", "YYYY-MM", true},
 		{"team", "one team", false},
 		{"as_at", "recompute as at YYYY-MM-DD", false},
+		{"view", `"summary": counts only (totals and teams), as at today from the stored summary`, false},
 		formatQuery,
 	}},
 

@@ -25,6 +25,7 @@ func (s *Server) reportRoutes(g *gin.RouterGroup) {
 const (
 	ReportStored   = "stored"   // the monthly Schedule's stored report
 	ReportComputed = "computed" // computed for this request from the due items
+	ReportSummary  = "summary"  // counts from the stored summary kept on the write path (migration 23)
 )
 
 // ComplianceResponse is a month's compliance report for an authority (and
@@ -43,9 +44,12 @@ type ComplianceResponse struct {
 // teamPattern is the shape of a team id.
 var teamPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
 
-// complianceReport serves GET /reports/compliance?authority=&team=&month=YYYY-MM[&as_at=YYYY-MM-DD][&format=csv].
+// complianceReport serves GET /reports/compliance?authority=&team=&month=YYYY-MM[&as_at=YYYY-MM-DD][&view=summary][&format=csv].
 // Without as_at it serves the stored report for the month when there is
 // one, else computes it as at today; with as_at it always computes.
+// view=summary is the counts only (each duty's total and teams, no item
+// lists, supervisors or workers): as at today from the stored summary, in
+// milliseconds; as at an earlier day computed, then counted the same way.
 func (s *Server) complianceReport(c *gin.Context) {
 	resp, err := s.buildComplianceReport(c)
 	if err != nil {
@@ -94,6 +98,10 @@ func (s *Server) buildComplianceReport(c *gin.Context) (*ComplianceResponse, err
 			}
 		}
 	}
+	view := c.Query("view")
+	if view != "" && view != ReportSummary {
+		k.add(Problem{Field: "view", Problem: `must be "summary" or absent`})
+	}
 	if f := c.Query("format"); f != "" && f != "json" && f != "csv" {
 		k.add(Problem{Field: "format", Problem: `must be "json" or "csv"`})
 	}
@@ -103,6 +111,12 @@ func (s *Server) buildComplianceReport(c *gin.Context) (*ComplianceResponse, err
 
 	ctx := c.Request.Context()
 	resp := &ComplianceResponse{Authority: authority, Team: team, Month: month}
+	if view == ReportSummary {
+		if asAt == "" {
+			asAt = today
+		}
+		return resp, s.complianceSummary(c, resp, asAt, today)
+	}
 	var items []models.ComplianceItem
 	stored, storedItems, err := models.GetComplianceReport(ctx, s.DB, authority, month)
 	switch {
@@ -121,6 +135,22 @@ func (s *Server) buildComplianceReport(c *gin.Context) (*ComplianceResponse, err
 	}
 	resp.Duties = models.SummariseCompliance(items, team)
 	return resp, nil
+}
+
+// complianceSummary fills resp with the counts only: from the stored
+// summary as at today (it holds every item as it stands now), else
+// computed as at the earlier day.
+func (s *Server) complianceSummary(c *gin.Context, resp *ComplianceResponse, asAt, today string) error {
+	ctx := c.Request.Context()
+	resp.AsAt, resp.ComputedAt = asAt, time.Now().UTC()
+	if asAt == today {
+		duties, err := models.ComplianceSummaryCounts(ctx, s.DB, resp.Authority, resp.Month, asAt, resp.Team)
+		resp.Source, resp.Duties = ReportSummary, duties
+		return err
+	}
+	items, err := models.ComputeCompliance(ctx, s.DB, resp.Authority, resp.Month, asAt)
+	resp.Source, resp.Duties = ReportComputed, models.CountsOnly(models.SummariseCompliance(items, resp.Team))
+	return err
 }
 
 // complianceCSVHeader is the CSV's first row.

@@ -80,6 +80,9 @@ var migrations = []Migration{
 	// (an index-only scan, no heap page per item), replacing
 	// ix_due_items_authority_due, which it leads with (issue 14).
 	{Version: 19, Name: "due items in report order", Up: migrateReportIndex},
+	// The report's counts per authority, team, duty and due day, kept on
+	// the write path (compliance_summary.go), counted here from the items.
+	{Version: 23, Name: "compliance summary", Up: migrateComplianceSummary},
 }
 
 // Migrations returns the migrations this binary knows, oldest first.

@@ -200,6 +200,9 @@ func PurgePersonalRecords(tx *gorm.DB, staffID string) (Purged, error) {
 		"staff_id = ? AND kind NOT LIKE ? AND workflow_id NOT LIKE ?", staffID, "case:%", "Case:%"); err != nil {
 		return p, err
 	}
+	if err := unsummariseDueItems(tx, "staff_id = ? AND workflow_id NOT LIKE ?", staffID, "Case:%"); err != nil {
+		return p, err
+	}
 	if err := del(&p.DueItems, &DueItem{}, "due items", "staff_id = ? AND workflow_id NOT LIKE ?", staffID, "Case:%"); err != nil {
 		return p, err
 	}
