@@ -26,18 +26,6 @@ import (
 	"github.com/securebase/securebase/policy"
 )
 
-// Delivery activity names.
-const (
-	RaiseRemindersName      = "RaiseReminders"
-	ListUndeliveredName     = "ListUndelivered"
-	DeliverNotificationName = "DeliverNotification"
-)
-
-// PermanentDeliveryError is the application error type of a send the
-// receiver refused for good (an SMTP 5xx, a webhook 4xx): retrying the same
-// message cannot help, so Temporal does not.
-const PermanentDeliveryError = "PermanentDelivery"
-
 // Webhook headers. The idempotency key is the notification's id: a receiver
 // that has seen it drops the repeat.
 const (
@@ -84,32 +72,10 @@ func (d *Delivery) Channels() []string {
 	return cs
 }
 
-// ListUndeliveredInput asks for the next batch.
-type ListUndeliveredInput struct {
-	Limit       int `json:"limit"`
-	MaxAttempts int `json:"max_attempts"` // a channel failing this often is left for an operator
-}
-
-// ListUndeliveredResult is the batch, oldest first.
-type ListUndeliveredResult struct {
-	IDs []int64 `json:"ids"`
-}
-
 // ListUndelivered returns the notifications still to deliver.
 func (d *Delivery) ListUndelivered(ctx context.Context, in ListUndeliveredInput) (ListUndeliveredResult, error) {
 	ids, err := models.ListUndelivered(ctx, d.DB, in.Limit, in.MaxAttempts)
 	return ListUndeliveredResult{IDs: ids}, err
-}
-
-// DeliverInput names one notification.
-type DeliverInput struct {
-	NotificationID int64 `json:"notification_id"`
-}
-
-// DeliverResult says what happened to it.
-type DeliverResult struct {
-	Delivered bool     `json:"delivered"`
-	Sent      []string `json:"sent,omitempty"` // channels sent on by this attempt
 }
 
 // DeliverNotification sends one notification on every channel that has not
@@ -360,16 +326,6 @@ func (d *Delivery) postWebhook(ctx context.Context, n models.Notification) error
 
 func permanent(format string, args ...any) error {
 	return temporal.NewNonRetryableApplicationError(fmt.Sprintf(format, args...), PermanentDeliveryError, nil)
-}
-
-// RemindersInput is the day the dispatcher believes it is (London).
-type RemindersInput struct {
-	Today string `json:"today"` // YYYY-MM-DD
-}
-
-// RemindersResult counts the reminders raised.
-type RemindersResult struct {
-	Raised int `json:"raised"`
 }
 
 // RaiseReminders writes a "reminder" notification to the supervisor for

@@ -19,10 +19,6 @@ import (
 	"github.com/securebase/securebase/policy"
 )
 
-// InvalidEventError is the application error type of an Event that can never
-// be written (missing keys, malformed dates). Retrying cannot fix it.
-const InvalidEventError = "InvalidEvent"
-
 // Activities holds what the activities need. Register its methods under the
 // names in event.go.
 type Activities struct {

@@ -90,14 +90,6 @@ func (s Session) Short() bool { return s.UsualMinutes > 0 && s.DurationMinutes <
 
 func (Session) TableName() string { return "sessions" }
 
-// Due item statuses.
-const (
-	DueStatusDue     = "due"
-	DueStatusOverdue = "overdue"
-	DueStatusMet     = "met"
-	DueStatusClosed  = "closed" // no longer owed (leaver, case closed, superseded)
-)
-
 // DueItem is one occurrence of a duty (the 3rd ASYE session, the 6-month
 // review, a case supervision) and where it stands. The owning workflow keys
 // it by (WorkflowID, Key) and upserts it as it moves due → overdue → met.

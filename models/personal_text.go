@@ -75,17 +75,3 @@ func ResolvePersonalTexts(ctx context.Context, db *gorm.DB, rows []AuditEvent) e
 	}
 	return nil
 }
-
-// PersonalTextActions are the decisions whose reason is text a person wrote
-// about a member of staff (why they left, an absence, review and appraisal
-// notes, a pause, an extension): it may hold health or family details. The
-// activities keep it out of the audit log; the API shows it only to the
-// parties, the line above and auditors.
-var PersonalTextActions = map[string]bool{
-	"staff.left": true, "agreement.closed": true, "asye.closed": true, "caseload.closed": true,
-	"supervision.closed": true, "signoff.closed": true, "agreement.change_recorded": true,
-	"asye.review_held": true, "asye.paused": true, "asye.extended": true, "asye.passed": true, "asye.failed": true,
-	"caseload.analysis_recorded": true, "supervision.cancelled": true, "supervision.absence_recorded": true,
-	"supervision.observation_recorded": true, "supervision.appraisal_recorded": true, "supervision.extra_sessions": true,
-	"concern.raised": true, // the supervisee's concern about their supervision (workflows/concern.go)
-}

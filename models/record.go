@@ -9,24 +9,6 @@ import (
 	"gorm.io/gorm"
 )
 
-// Supervision record statuses, as the SignOff lifecycle moves them.
-const (
-	RecordDraft              = "draft"               // the supervisor is writing, or an amended version awaits the supervisor's signature
-	RecordAwaitingSupervisee = "awaiting_supervisee" // the supervisor signed the current version; the supervisee checks and signs
-	RecordDisputed           = "disputed"            // the supervisee disagreed; amend by agreement or record both views
-	RecordSigned             = "signed"              // both signed the current version; the manager finalises it
-	RecordFinalised          = "finalised"           // never amended again
-	RecordClosed             = "closed"              // closed unfinalised (the supervisee left), with the reason
-)
-
-// Supervision record outcomes: how the supervisee's check ended, which the
-// next record shows.
-const (
-	OutcomeApproved  = "approved"   // signed as first written
-	OutcomeAmended   = "amended"    // amended by agreement, then signed by both
-	OutcomeBothViews = "both_views" // both views recorded, signed by both
-)
-
 // SupervisionRecord is the record one supervision session made, as its
 // SignOff lifecycle last wrote it. Its text lives in RecordVersion rows:
 // every version is kept.
@@ -58,13 +40,6 @@ type SupervisionRecord struct {
 
 func (SupervisionRecord) TableName() string { return "supervision_records" }
 
-// Version kinds.
-const (
-	VersionDraft     = "draft"      // the supervisor's text
-	VersionAmendment = "amendment"  // amended by agreement after a dispute
-	VersionBothViews = "both_views" // the text with both views noted
-)
-
 // RecordVersion is one version of a record's text, never changed once written.
 type RecordVersion struct {
 	ID             int64     `gorm:"primaryKey;autoIncrement" json:"-"`
@@ -81,12 +56,6 @@ type RecordVersion struct {
 }
 
 func (RecordVersion) TableName() string { return "record_versions" }
-
-// Signature roles.
-const (
-	RoleSupervisor = "supervisor"
-	RoleSupervisee = "supervisee"
-)
 
 // RecordSignature is one party's signature on one version.
 type RecordSignature struct {

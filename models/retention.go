@@ -142,22 +142,6 @@ func ActiveHolds(ctx context.Context, db *gorm.DB, staffID string) ([]LegalHold,
 // Case supervision is on the child's file and follows its retention.
 var PersonalSessionKinds = []string{"personal", "asye"}
 
-// Purged counts what a purge removed, table by table.
-type Purged struct {
-	SupervisionRecords int64    `json:"supervision_records"`
-	RecordVersions     int64    `json:"record_versions"`
-	RecordSignatures   int64    `json:"record_signatures"`
-	RecordDisputes     int64    `json:"record_disputes"`
-	Sessions           int64    `json:"sessions"`
-	RecordIDs          []string `json:"record_ids"`
-	// What else names the person's personal supervision: due items,
-	// notifications about them (with their deliveries) and personal texts.
-	DueItems      int64 `json:"due_items"`
-	Notifications int64 `json:"notifications"`
-	Deliveries    int64 `json:"deliveries"`
-	PersonalTexts int64 `json:"personal_texts"`
-}
-
 // PurgePersonalRecords deletes, inside tx, a person's personal supervision
 // records (every version, signature and dispute), their personal and ASYE
 // session rows, and everything else naming them outside a case: due items,

@@ -8,7 +8,7 @@ import (
 
 	"go.temporal.io/sdk/workflow"
 
-	"github.com/securebase/securebase/activities"
+	"github.com/securebase/securebase/decision"
 	"github.com/securebase/securebase/policy"
 )
 
@@ -223,7 +223,7 @@ func Agreement(ctx workflow.Context, in AgreementInput) (AgreementResult, error)
 				detail["next_renewal"] = r.Due.String()
 			}
 		}
-		w.record(ctx, "started", activities.Event{
+		w.record(ctx, "started", decision.Event{
 			Actor:  in.Actor,
 			Action: "agreement.started",
 			RuleID: w.st.Signing.Rule,
@@ -294,9 +294,9 @@ func (w *agreement) ruleFor(reason string) string {
 // signatures yet, the proposed terms carried over until the supervisor
 // revises them, signing due within the pack's limit of that day. It returns
 // the items the previous version leaves behind, closed.
-func (w *agreement) openVersion(reason string, on policy.Date) []activities.DueItemRecord {
+func (w *agreement) openVersion(reason string, on policy.Date) []decision.DueItemRecord {
 	st := w.st
-	var closed []activities.DueItemRecord
+	var closed []decision.DueItemRecord
 	switch st.Status {
 	case AgreementOpen:
 		if it, ok := w.signingItem("closed"); ok {
@@ -335,10 +335,10 @@ func (w *agreement) versionDetail() map[string]any {
 }
 
 // signingItem is the current version's signature duty, when it has a date.
-func (w *agreement) signingItem(status string) (activities.DueItemRecord, bool) {
+func (w *agreement) signingItem(status string) (decision.DueItemRecord, bool) {
 	s := w.st.Signing
 	if s.Due.IsZero() {
-		return activities.DueItemRecord{}, false
+		return decision.DueItemRecord{}, false
 	}
 	var met policy.Date
 	if status == "met" {
@@ -348,8 +348,8 @@ func (w *agreement) signingItem(status string) (activities.DueItemRecord, bool) 
 }
 
 // openItems is the projection of what is open now.
-func (w *agreement) openItems() []activities.DueItemRecord {
-	var items []activities.DueItemRecord
+func (w *agreement) openItems() []decision.DueItemRecord {
+	var items []decision.DueItemRecord
 	switch w.st.Status {
 	case AgreementOpen:
 		if it, ok := w.signingItem(dueStatus(w.st.Signing.Overdue)); ok {
@@ -395,7 +395,7 @@ func (w *agreement) fireDeadlines(ctx workflow.Context) {
 		if r := st.Renewal; r != nil && !workflow.Now(ctx).Before(dayStart(r.Due)) {
 			renewal := *r
 			closed := w.openVersion(OpenedRenewal, renewal.Due)
-			w.record(ctx, fmt.Sprintf("version:%d", st.Version), activities.Event{
+			w.record(ctx, fmt.Sprintf("version:%d", st.Version), decision.Event{
 				Actor:  "system",
 				Action: "agreement.renewal_opened",
 				RuleID: renewal.Rule,
@@ -416,7 +416,7 @@ func (w *agreement) leave(ctx workflow.Context, s LeaveSignal) {
 	closed := closing(w.openItems()) // what was open before it closed
 	w.st.Status = StatusLeft
 	w.st.LeftOn, w.st.LeftBecause = s.On, s.Reason
-	w.record(ctx, "left", activities.Event{
+	w.record(ctx, "left", decision.Event{
 		Actor: s.Actor, Action: "agreement.closed", Reason: "left the service: " + s.Reason,
 		Detail: map[string]any{"on": s.On.String(), "version": w.st.Version}, Due: closed,
 	})
@@ -543,7 +543,7 @@ func (w *agreement) proposeTerms(ctx workflow.Context, in AgreementTermsInput) (
 	w.touch()
 	st := w.st
 	st.Requests[in.RequestID] = UpdateProposeAgreementTerms
-	var due []activities.DueItemRecord
+	var due []decision.DueItemRecord
 	reopened := st.Status == AgreementAgreed
 	if reopened {
 		due = w.openVersion(OpenedReview, today(ctx))
@@ -563,7 +563,7 @@ func (w *agreement) proposeTerms(ctx workflow.Context, in AgreementTermsInput) (
 	if reopened {
 		due = append(due, w.openItems()...)
 	}
-	w.record(ctx, "terms:"+in.RequestID, activities.Event{
+	w.record(ctx, "terms:"+in.RequestID, decision.Event{
 		Actor:  in.Actor,
 		Action: "agreement.terms_proposed",
 		RuleID: st.Signing.Rule,
@@ -607,7 +607,7 @@ func (w *agreement) sign(ctx workflow.Context, in AgreementSignInput) (Agreement
 	st.Requests[in.RequestID] = UpdateSignAgreement
 	party := w.party(in.Actor)
 	st.Signatures = append(st.Signatures, AgreementSignature{Party: party, StaffID: in.Actor, SignedOn: in.SignedOn})
-	ev := activities.Event{
+	ev := decision.Event{
 		Actor:  in.Actor,
 		Action: "agreement.signed",
 		RuleID: st.Signing.Rule,
@@ -661,7 +661,7 @@ func (w *agreement) validateChange(ctx workflow.Context, in AgreementChangeInput
 func (w *agreement) recordChange(ctx workflow.Context, in AgreementChangeInput) (AgreementUpdateResult, error) {
 	w.touch()
 	w.st.Requests[in.RequestID] = UpdateRecordAgreementChange
-	ev := activities.Event{
+	ev := decision.Event{
 		Actor:  in.Actor,
 		Action: "agreement.change_recorded",
 		RuleID: w.ruleFor(in.Event),
@@ -685,7 +685,7 @@ func (w *agreement) validateSupervisor(ctx workflow.Context, in SupervisorInput)
 
 // reopen opens a new version for a change the pack lists, on the change's
 // event: the items the old version leaves, closed, and the new one's.
-func (w *agreement) reopen(ev *activities.Event, reason string, on policy.Date) {
+func (w *agreement) reopen(ev *decision.Event, reason string, on policy.Date) {
 	ev.Action = "agreement.reopened"
 	ev.Due = w.openVersion(reason, on)
 	maps.Copy(ev.Detail, w.versionDetail())
@@ -701,7 +701,7 @@ func (w *agreement) changeSupervisor(ctx workflow.Context, in SupervisorInput) (
 	previous := st.SupervisorID
 	st.SupervisorID, st.ManagerID = in.SupervisorID, in.ManagerID
 	reopens := w.in.Rules.Reopens("supervisor_change")
-	ev := activities.Event{
+	ev := decision.Event{
 		Actor:  in.Actor,
 		Action: "agreement.supervisor_changed",
 		RuleID: w.ruleFor("supervisor_change"),

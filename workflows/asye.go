@@ -6,7 +6,7 @@ import (
 
 	"go.temporal.io/sdk/workflow"
 
-	"github.com/securebase/securebase/activities"
+	"github.com/securebase/securebase/decision"
 	"github.com/securebase/securebase/policy"
 )
 
@@ -199,7 +199,7 @@ func ASYE(ctx workflow.Context, in ASYEInput) (ASYEResult, error) {
 			detail["imported"] = p // the progress the HR system recorded
 			detail["paused_days"] = w.st.ShiftDays
 		}
-		w.record(ctx, "started", activities.Event{
+		w.record(ctx, "started", decision.Event{
 			Actor:  in.Actor,
 			Action: "asye.started",
 			RuleID: w.st.Session.Rule,
@@ -289,7 +289,7 @@ func (w *asye) leave(ctx workflow.Context, s LeaveSignal) {
 	w.st.Status = StatusLeft
 	w.st.Outcome = StatusLeft
 	w.st.DecidedOn = s.On
-	w.record(ctx, "left", activities.Event{
+	w.record(ctx, "left", decision.Event{
 		Actor: s.Actor, Action: "asye.closed", Reason: "left the service: " + s.Reason,
 		Detail: map[string]any{"on": s.On.String()}, Due: closing(w.allDue()),
 	})
@@ -337,9 +337,9 @@ func (w *asye) fireDeadlines(ctx workflow.Context) {
 }
 
 // allDue is the projection of every open item, written when dates move.
-func (w *asye) allDue() []activities.DueItemRecord {
+func (w *asye) allDue() []decision.DueItemRecord {
 	s := w.st.Session
-	items := []activities.DueItemRecord{w.dueItem(fmt.Sprintf("session:%d", s.Seq), "asye_session", s.Due, dueStatus(s.Overdue), policy.Date{}, s.Rule)}
+	items := []decision.DueItemRecord{w.dueItem(fmt.Sprintf("session:%d", s.Seq), "asye_session", s.Due, dueStatus(s.Overdue), policy.Date{}, s.Rule)}
 	for _, r := range w.st.Reviews {
 		if r.HeldOn.IsZero() {
 			items = append(items, w.dueItem("review:"+r.Name, "asye_review", r.Due, dueStatus(r.Overdue), policy.Date{}, r.Rule))

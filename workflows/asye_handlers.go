@@ -6,7 +6,7 @@ import (
 
 	"go.temporal.io/sdk/workflow"
 
-	"github.com/securebase/securebase/activities"
+	"github.com/securebase/securebase/decision"
 	"github.com/securebase/securebase/policy"
 )
 
@@ -89,11 +89,11 @@ func (w *asye) recordSession(ctx workflow.Context, in SessionInput) (SessionResu
 	w.touch()
 	w.st.Requests[in.RequestID] = UpdateRecordSession
 	w.st.Sessions++
-	ev := activities.Event{
+	ev := decision.Event{
 		Actor:  in.Actor,
 		Action: "asye.session_recorded",
 		RuleID: w.st.Session.Rule,
-		Session: &activities.SessionRecord{
+		Session: &decision.SessionRecord{
 			StaffID: w.in.StaffID, SupervisorID: in.SupervisorID, Kind: in.Kind,
 			HeldOn: in.HeldOn.String(), DurationMinutes: in.DurationMinutes, RequestID: in.RequestID, Notes: in.Notes,
 		},
@@ -160,13 +160,13 @@ func (w *asye) recordReview(ctx workflow.Context, in ReviewInput) (ChangeResult,
 	w.st.Requests[in.RequestID] = UpdateRecordReview
 	r := w.review(in.Name)
 	r.HeldOn = in.HeldOn
-	w.record(ctx, "review:"+in.RequestID, activities.Event{
+	w.record(ctx, "review:"+in.RequestID, decision.Event{
 		Actor:  in.Actor,
 		Action: "asye.review_held",
 		RuleID: r.Rule,
 		Reason: in.Notes,
 		Detail: map[string]any{"review": r.Name, "held_on": in.HeldOn.String()},
-		Due:    []activities.DueItemRecord{w.dueItem("review:"+r.Name, "asye_review", r.Due, "met", in.HeldOn, r.Rule)},
+		Due:    []decision.DueItemRecord{w.dueItem("review:"+r.Name, "asye_review", r.Due, "met", in.HeldOn, r.Rule)},
 	})
 	return ChangeResult{Status: w.st.Status}, nil
 }
@@ -197,7 +197,7 @@ func (w *asye) pause(ctx workflow.Context, in PauseInput) (ChangeResult, error) 
 	w.st.Status = StatusPaused
 	w.st.Pause = &PauseState{From: in.From, Reason: in.Reason}
 	w.st.Pauses++
-	w.record(ctx, fmt.Sprintf("pause:%d", w.st.Pauses), activities.Event{
+	w.record(ctx, fmt.Sprintf("pause:%d", w.st.Pauses), decision.Event{
 		Actor:  in.Actor,
 		Action: "asye.paused",
 		RuleID: w.in.Rules.Pauses.Rule,
@@ -240,7 +240,7 @@ func (w *asye) resume(ctx workflow.Context, in ResumeInput) (ChangeResult, error
 			resetIfFuture(&r.DueState, now)
 		}
 	}
-	w.record(ctx, fmt.Sprintf("resume:%d", w.st.Pauses), activities.Event{
+	w.record(ctx, fmt.Sprintf("resume:%d", w.st.Pauses), decision.Event{
 		Actor:  in.Actor,
 		Action: "asye.resumed",
 		RuleID: w.in.Rules.Pauses.Rule,
@@ -283,7 +283,7 @@ func (w *asye) extend(ctx workflow.Context, in ExtendInput) (ChangeResult, error
 		r.Due = r.Due.AddDays(days)
 		resetIfFuture(&r.DueState, workflow.Now(ctx))
 	}
-	w.record(ctx, "extend:"+in.RequestID, activities.Event{
+	w.record(ctx, "extend:"+in.RequestID, decision.Event{
 		Actor:  in.Actor,
 		Action: "asye.extended",
 		RuleID: w.in.Rules.ExtensionRule,
@@ -321,12 +321,12 @@ func (w *asye) recordOutcome(ctx workflow.Context, in OutcomeInput) (ChangeResul
 	w.st.Outcome = in.Outcome
 	w.st.DecidedOn = in.DecidedOn
 	s := w.st.Session
-	w.record(ctx, "outcome", activities.Event{
+	w.record(ctx, "outcome", decision.Event{
 		Actor:  in.Actor,
 		Action: "asye." + in.Outcome,
 		Reason: in.Reason,
 		Detail: map[string]any{"decided_on": in.DecidedOn.String(), "sessions": w.st.Sessions},
-		Due:    []activities.DueItemRecord{w.dueItem(fmt.Sprintf("session:%d", s.Seq), "asye_session", s.Due, "closed", policy.Date{}, s.Rule)},
+		Due:    []decision.DueItemRecord{w.dueItem(fmt.Sprintf("session:%d", s.Seq), "asye_session", s.Due, "closed", policy.Date{}, s.Rule)},
 	})
 	if in.Outcome == StatusPassed {
 		w.handOver(ctx)
@@ -343,7 +343,7 @@ func (w *asye) handOver(ctx workflow.Context) {
 	if key := periodKeyOf(ctx, w.in.StaffID); key != w.in.StaffID && workflow.GetVersion(ctx, "rehire-handover-v1", workflow.DefaultVersion, 1) == 1 {
 		next = ID(KindSupervision, key)
 	}
-	w.record(ctx, "handover", activities.Event{
+	w.record(ctx, "handover", decision.Event{
 		Actor:  "system",
 		Action: "asye.handed_over",
 		Reason: "ASYE passed: the worker moves to the standard supervision cadence",
@@ -398,11 +398,11 @@ func (w *asye) changeSupervisor(ctx workflow.Context, in SupervisorInput) (Chang
 	w.st.Requests[in.RequestID] = UpdateChangeSupervisor
 	previous := w.st.SupervisorID
 	w.st.SupervisorID, w.st.ManagerID = in.SupervisorID, in.ManagerID
-	w.record(ctx, "supervisor:"+in.RequestID, activities.Event{
+	w.record(ctx, "supervisor:"+in.RequestID, decision.Event{
 		Actor:      in.Actor,
 		Action:     "asye.supervisor_changed",
 		Detail:     map[string]any{"from_supervisor": previous, "to_supervisor": in.SupervisorID},
-		Supervisor: &activities.SupervisorRecord{StaffID: w.in.StaffID, SupervisorID: in.SupervisorID, From: in.From.String()},
+		Supervisor: &decision.SupervisorRecord{StaffID: w.in.StaffID, SupervisorID: in.SupervisorID, From: in.From.String()},
 	})
 	return ChangeResult{Status: w.st.Status}, nil
 }

@@ -6,7 +6,7 @@ import (
 
 	"go.temporal.io/sdk/workflow"
 
-	"github.com/securebase/securebase/activities"
+	"github.com/securebase/securebase/decision"
 	"github.com/securebase/securebase/policy"
 )
 
@@ -295,7 +295,7 @@ func (w *caseFlow) allocated(ctx workflow.Context) {
 		detail["over_max"] = map[string]any{"cases": m.Cases, "limit": m.Limit, "reason": m.Reason, "review_date": m.ReviewDate.String(), "rule": m.Rule}
 		reason += fmt.Sprintf("; above the maximum (%d of %d): %s, review by %s", m.Cases, m.Limit, m.Reason, m.ReviewDate)
 	}
-	w.rec(ctx, "allocated", activities.Event{
+	w.rec(ctx, "allocated", decision.Event{
 		Actor: in.Actor, Action: "case.allocated", RuleID: w.st.Cadence.Rule, Reason: reason, Detail: detail, Due: w.allDue(),
 	})
 	w.flagChronicNeglect(ctx, in.ChronicNeglect, in.AllocatedOn, "allocation")
@@ -309,11 +309,11 @@ func (w *caseFlow) flagChronicNeglect(ctx workflow.Context, neglect bool, on pol
 		return
 	}
 	w.st.Seq++
-	w.rec(ctx, fmt.Sprintf("flag:chronic_neglect:%d", w.st.Seq), activities.Event{
+	w.rec(ctx, fmt.Sprintf("flag:chronic_neglect:%d", w.st.Seq), decision.Event{
 		Actor: "system", Action: "case.flagged", RuleID: f.Rule,
 		Reason: "child protection plan for chronic neglect: consider regular independent review of home conditions, chronologies and written agreements",
 		Detail: map[string]any{"flag": f.Flag, "on": on.String(), "at": when},
-		Notifications: []activities.NotificationRecord{{
+		Notifications: []decision.NotificationRecord{{
 			Recipient: w.st.SupervisorID, RecipientRole: "supervisor", Kind: "flag",
 			Subject: fmt.Sprintf("Case %s: chronic neglect", w.in.CaseID),
 			Body:    fmt.Sprintf("Case %s is on a child protection plan for chronic neglect: consider regular independent review of home conditions (%s).", w.in.CaseID, f.Rule),
@@ -322,14 +322,14 @@ func (w *caseFlow) flagChronicNeglect(ctx workflow.Context, neglect bool, on pol
 }
 
 // rec writes a decision with the case projection as it now stands.
-func (w *caseFlow) rec(ctx workflow.Context, eventID string, ev activities.Event) {
+func (w *caseFlow) rec(ctx workflow.Context, eventID string, ev decision.Event) {
 	ev.Case = w.caseRecord()
 	w.record(ctx, eventID, ev)
 }
 
-func (w *caseFlow) caseRecord() *activities.CaseRecord {
+func (w *caseFlow) caseRecord() *decision.CaseRecord {
 	st := w.st
-	r := &activities.CaseRecord{
+	r := &decision.CaseRecord{
 		ID: w.in.CaseID, Authority: w.in.Authority, Team: st.Team, Category: st.Category,
 		WorkerID: st.WorkerID, InvolvedID: st.InvolvedID, SupervisorID: st.SupervisorID, Status: st.Status,
 		AllocatedOn: w.in.AllocatedOn.String(), PackVersion: w.in.Pack.Version,
@@ -347,7 +347,7 @@ func (w *caseFlow) caseRecord() *activities.CaseRecord {
 		r.OverMaxNote = m.Reason
 	}
 	for _, a := range st.Actions {
-		ar := activities.CaseActionRecord{Key: a.Key, What: a.What, Who: a.Who, ByWhen: a.ByWhen.String(), Status: a.Status, SetOn: a.SetOn.String()}
+		ar := decision.CaseActionRecord{Key: a.Key, What: a.What, Who: a.Who, ByWhen: a.ByWhen.String(), Status: a.Status, SetOn: a.SetOn.String()}
 		if !a.DoneOn.IsZero() {
 			ar.DoneOn = a.DoneOn.String()
 		}
@@ -380,12 +380,12 @@ func (w *caseFlow) duties() []*CaseDuty {
 	return ds
 }
 
-func (w *caseFlow) item(d *CaseDuty, status string, met policy.Date) activities.DueItemRecord {
+func (w *caseFlow) item(d *CaseDuty, status string, met policy.Date) decision.DueItemRecord {
 	return w.dueItem(d.Key, d.Kind, d.Due, status, met, d.Rule)
 }
 
-func (w *caseFlow) allDue() []activities.DueItemRecord {
-	var items []activities.DueItemRecord
+func (w *caseFlow) allDue() []decision.DueItemRecord {
+	var items []decision.DueItemRecord
 	for _, d := range w.duties() {
 		items = append(items, w.item(d, dueStatus(d.Overdue), policy.Date{}))
 	}
@@ -416,11 +416,11 @@ func (w *caseFlow) fireDeadlines(ctx workflow.Context) {
 	if !w.st.PlanFlagOn.IsZero() && !w.st.PlanFlagged && !workflow.Now(ctx).Before(w.st.PlanFlagOn.EndInstant()) {
 		w.st.PlanFlagged = true
 		f, _ := w.in.Rules.Flag(policy.FlagPlanLongerThan)
-		w.rec(ctx, "flag:plan:"+w.st.PlanFlagOn.String(), activities.Event{
+		w.rec(ctx, "flag:plan:"+w.st.PlanFlagOn.String(), decision.Event{
 			Actor: "system", Action: "case.flagged", RuleID: f.Rule,
 			Reason: fmt.Sprintf("the family has been on its %s plan since %s, longer than %s", w.st.Category, w.st.CategorySince, f.After),
 			Detail: map[string]any{"flag": f.Flag, "since": w.st.CategorySince.String()},
-			Notifications: []activities.NotificationRecord{{
+			Notifications: []decision.NotificationRecord{{
 				Recipient: w.st.SupervisorID, RecipientRole: "supervisor", Kind: "flag",
 				Subject: fmt.Sprintf("Case %s: plan longer than %s", w.in.CaseID, f.After),
 				Body:    fmt.Sprintf("Case %s has been on its plan (%s) since %s (%s).", w.in.CaseID, w.st.Category, w.st.CategorySince, f.Rule),

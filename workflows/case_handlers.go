@@ -6,7 +6,7 @@ import (
 
 	"go.temporal.io/sdk/workflow"
 
-	"github.com/securebase/securebase/activities"
+	"github.com/securebase/securebase/decision"
 	"github.com/securebase/securebase/policy"
 )
 
@@ -207,7 +207,7 @@ func (w *caseFlow) recordSupervision(ctx workflow.Context, in CaseSupervisionInp
 	w.touch()
 	w.st.Requests[in.RequestID] = UpdateCaseSupervision
 	st := w.st
-	var due []activities.DueItemRecord
+	var due []decision.DueItemRecord
 	rule := st.Cadence.Rule
 	reason := ""
 	satisfies := true // whether it counts as the case supervision due
@@ -265,19 +265,19 @@ func (w *caseFlow) recordSupervision(ctx workflow.Context, in CaseSupervisionInp
 	if s := st.Supervision; s != nil {
 		detail["next_due"] = s.Due.String()
 	}
-	w.rec(ctx, "supervision:"+in.RequestID, activities.Event{
+	w.rec(ctx, "supervision:"+in.RequestID, decision.Event{
 		Actor: in.Actor, Action: "case.supervision_recorded", RuleID: rule, Reason: reason, Detail: detail, Due: due,
-		Session: &activities.SessionRecord{
+		Session: &decision.SessionRecord{
 			StaffID: st.WorkerID, SupervisorID: in.SupervisorID, Kind: "case:" + in.Kind, HeldOn: in.HeldOn.String(),
 			RequestID: in.RequestID, Notes: in.Decisions,
 		},
 	})
 	if len(flagged) > 0 {
-		w.rec(ctx, "actions_flagged:"+in.RequestID, activities.Event{
+		w.rec(ctx, "actions_flagged:"+in.RequestID, decision.Event{
 			Actor: "system", Action: "case.actions_flagged", RuleID: w.actionsRule(),
 			Reason: fmt.Sprintf("actions past their date without progress at the supervision on %s: scrutinise to prevent drift", in.HeldOn),
 			Detail: map[string]any{"actions": flagged},
-			Notifications: []activities.NotificationRecord{{
+			Notifications: []decision.NotificationRecord{{
 				Recipient: st.SupervisorID, RecipientRole: "supervisor", Kind: "flag",
 				Subject: fmt.Sprintf("Case %s: %d action(s) drifting", w.in.CaseID, len(flagged)),
 				Body:    fmt.Sprintf("Actions %v on case %s are past their date without progress (%s).", flagged, w.in.CaseID, w.actionsRule()),
@@ -342,7 +342,7 @@ func (w *caseFlow) recordDecision(ctx workflow.Context, in DecisionInput) (CaseC
 	w.st.Requests[in.RequestID] = UpdateCaseDecision
 	d := Decision{ID: in.RequestID, Kind: in.Kind, DecidedOn: in.DecidedOn, By: in.Actor, Why: in.Why}
 	w.st.Decisions = append(w.st.Decisions, d)
-	ev := activities.Event{
+	ev := decision.Event{
 		Actor: in.Actor, Action: "case.oversight_decision", RuleID: w.oversightRule(), Reason: in.Why,
 		Detail: map[string]any{"kind": in.Kind, "decided_on": in.DecidedOn.String(), "by": in.Actor},
 	}
@@ -389,7 +389,7 @@ func (w *caseFlow) changeCategory(ctx workflow.Context, in CategoryInput) (CaseC
 	w.touch()
 	w.st.Requests[in.RequestID] = UpdateCaseCategory
 	st := w.st
-	var due []activities.DueItemRecord
+	var due []decision.DueItemRecord
 	if s := st.Supervision; s != nil {
 		due = append(due, w.item(s, "closed", policy.Date{})) // superseded by the new cadence
 	}
@@ -402,7 +402,7 @@ func (w *caseFlow) changeCategory(ctx workflow.Context, in CategoryInput) (CaseC
 		resetIfFuture(&s.DueState, workflow.Now(ctx))
 		due = append(due, w.item(s, dueStatus(s.Overdue), policy.Date{}))
 	}
-	w.rec(ctx, "category:"+in.RequestID, activities.Event{
+	w.rec(ctx, "category:"+in.RequestID, decision.Event{
 		Actor: in.Actor, Action: "case.category_changed", RuleID: st.Cadence.Rule, Reason: in.Reason,
 		Detail: map[string]any{"from_category": from, "to_category": in.Category, "from": in.From.String(), "cadence": st.Cadence.String()},
 		Due:    due,
@@ -454,7 +454,7 @@ func (w *caseFlow) startTransfer(ctx workflow.Context, in TransferInput) (CaseCh
 		resetIfFuture(&t.Duty.DueState, workflow.Now(ctx))
 		rule = r.Rule
 	}
-	w.rec(ctx, "transfer:"+in.RequestID, activities.Event{
+	w.rec(ctx, "transfer:"+in.RequestID, decision.Event{
 		Actor: in.Actor, Action: "case.transfer_agreed", RuleID: rule,
 		Reason: fmt.Sprintf("transfer from %s to %s on %s agreed", w.st.WorkerID, in.ToWorkerID, in.On),
 		Detail: map[string]any{"to_worker_id": in.ToWorkerID, "to_team": t.ToTeam, "to_supervisor_id": in.ToSupervisorID, "on": in.On.String(), "decision_id": t.DecisionID},
@@ -470,7 +470,7 @@ func (w *caseFlow) startTransfer(ctx workflow.Context, in TransferInput) (CaseCh
 // worker: the next case supervision keeps its date, so there is no gap.
 func (w *caseFlow) completeTransfer(ctx workflow.Context, on policy.Date, actor string) {
 	st, t := w.st, w.st.Transfer
-	var due []activities.DueItemRecord
+	var due []decision.DueItemRecord
 	if t.Duty != nil {
 		due = append(due, w.item(t.Duty, "met", on))
 	}
@@ -480,7 +480,7 @@ func (w *caseFlow) completeTransfer(ctx workflow.Context, on policy.Date, actor 
 	w.staffID, w.team = st.WorkerID, st.Team
 	// Re-stating every open duty under the new worker and team moves it.
 	due = append(due, w.allDue()...)
-	w.rec(ctx, "transferred:"+t.ToWorkerID+":"+on.String(), activities.Event{
+	w.rec(ctx, "transferred:"+t.ToWorkerID+":"+on.String(), decision.Event{
 		Actor: actor, Action: "case.transferred", RuleID: st.Cadence.Rule,
 		Reason: fmt.Sprintf("case moved from %s to %s; its duties keep their dates", from, t.ToWorkerID),
 		Detail: map[string]any{"from_worker_id": from, "to_worker_id": t.ToWorkerID, "on": on.String()},
@@ -530,7 +530,7 @@ func (w *caseFlow) recordJoint(ctx workflow.Context, in JointInput) (CaseChange,
 		reason = fmt.Sprintf("joint working: %s leads with %s; both are supervised on the case by the lead worker's manager %s", in.LeadWorkerID, in.OtherWorkerID, in.LeadManagerID)
 	}
 	w.st.Joint = j
-	w.rec(ctx, "joint:"+in.RequestID, activities.Event{
+	w.rec(ctx, "joint:"+in.RequestID, decision.Event{
 		Actor: in.Actor, Action: "case.joint_working", RuleID: j.Rule, Reason: reason,
 		Detail: map[string]any{"lead_worker_id": in.LeadWorkerID, "other_worker_id": in.OtherWorkerID, "meeting_on": in.MeetingOn.String(), "supervisor_id": w.st.SupervisorID},
 	})
@@ -560,10 +560,10 @@ func (w *caseFlow) recordFiled(ctx workflow.Context, in FiledInput) (CaseChange,
 	if in.FiledOn.After(r.Due) {
 		late = fmt.Sprintf(" (late: due %s)", r.Due)
 	}
-	w.rec(ctx, "filed:"+in.RequestID, activities.Event{
+	w.rec(ctx, "filed:"+in.RequestID, decision.Event{
 		Actor: in.Actor, Action: "case.record_filed", RuleID: r.Rule, Reason: "record on the child's file" + late,
 		Detail: map[string]any{"key": r.Key, "filed_on": in.FiledOn.String()},
-		Due:    []activities.DueItemRecord{w.item(&r, "met", in.FiledOn)},
+		Due:    []decision.DueItemRecord{w.item(&r, "met", in.FiledOn)},
 	})
 	return w.change(r.Rule), nil
 }
@@ -585,11 +585,11 @@ func (w *caseFlow) close(ctx workflow.Context, in CloseInput) (CaseChange, error
 	w.touch()
 	w.st.Requests[in.RequestID] = UpdateCaseClose
 	d, _ := w.oversight("closure")
-	decision := ""
+	decisionID := ""
 	if d != nil {
-		d.Used, decision = true, d.ID
+		d.Used, decisionID = true, d.ID
 	}
-	var due []activities.DueItemRecord
+	var due []decision.DueItemRecord
 	var unmet, resolved []string
 	for _, duty := range w.duties() {
 		due = append(due, w.item(duty, "closed", policy.Date{}))
@@ -600,9 +600,9 @@ func (w *caseFlow) close(ctx workflow.Context, in CloseInput) (CaseChange, error
 		}
 	}
 	w.st.Status, w.st.ClosedOn = CaseClosed, in.On
-	w.rec(ctx, "closed", activities.Event{
+	w.rec(ctx, "closed", decision.Event{
 		Actor: in.Actor, Action: "case.closed", RuleID: w.oversightRule(), Reason: in.Reason,
-		Detail: map[string]any{"on": in.On.String(), "decision_id": decision, "unmet": unmet, "closed_not_due": resolved},
+		Detail: map[string]any{"on": in.On.String(), "decision_id": decisionID, "unmet": unmet, "closed_not_due": resolved},
 		Due:    due,
 	})
 	w.caseloadChange(ctx, w.st.WorkerID, "remove", in.On)

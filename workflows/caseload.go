@@ -6,7 +6,7 @@ import (
 
 	"go.temporal.io/sdk/workflow"
 
-	"github.com/securebase/securebase/activities"
+	"github.com/securebase/securebase/decision"
 	"github.com/securebase/securebase/policy"
 )
 
@@ -108,7 +108,7 @@ func Caseload(ctx workflow.Context, in CaseloadInput) (CaseloadResult, error) {
 		}
 	})
 	if in.State == nil {
-		w.record(ctx, "started", activities.Event{Actor: in.Actor, Action: "caseload.started", RuleID: w.analysisRule(), Due: w.allDue()})
+		w.record(ctx, "started", decision.Event{Actor: in.Actor, Action: "caseload.started", RuleID: w.analysisRule(), Due: w.allDue()})
 	}
 	again, err := w.run(ctx, w.finished, w.nextDeadline, w.fireDeadlines)
 	if err != nil {
@@ -172,7 +172,7 @@ func (w *caseload) apply(ctx workflow.Context, c CaseloadChange) {
 	}
 	limit, rule, _ := w.limit(c.On)
 	over := limit > 0 && len(w.st.Cases) > limit
-	ev := activities.Event{
+	ev := decision.Event{
 		Actor: "system", Action: "caseload.changed", RuleID: rule,
 		Detail: map[string]any{"op": c.Op, "case_id": c.CaseID, "cases": len(w.st.Cases), "limit": limit},
 	}
@@ -222,11 +222,11 @@ func (w *caseload) fireDeadlines(ctx workflow.Context) {
 		w.st.Notified = true
 		n := w.in.Rules.OverMaxNotifyAfter
 		limit, _, _ := w.limit(d)
-		w.record(ctx, "over_max:"+w.st.OverMaxSince.String(), activities.Event{
+		w.record(ctx, "over_max:"+w.st.OverMaxSince.String(), decision.Event{
 			Actor: "system", Action: "caseload.over_max_notified", RuleID: n.Rule,
 			Reason: fmt.Sprintf("caseload above the maximum of %d since %s, longer than %s", limit, w.st.OverMaxSince, n.Period),
 			Detail: map[string]any{"cases": len(w.st.Cases), "limit": limit, "since": w.st.OverMaxSince.String()},
-			Notifications: []activities.NotificationRecord{{
+			Notifications: []decision.NotificationRecord{{
 				Recipient: w.in.ManagerID, RecipientRole: "senior_manager", Kind: "over_max",
 				Subject: fmt.Sprintf("Caseload of %s above the maximum for longer than %s", w.in.Name, n.Period),
 				Body:    fmt.Sprintf("%s (%s) has held %d cases, above the maximum of %d, since %s (%s).", w.in.Name, w.in.StaffID, len(w.st.Cases), limit, w.st.OverMaxSince, n.Rule),
@@ -235,9 +235,9 @@ func (w *caseload) fireDeadlines(ctx workflow.Context) {
 	}
 }
 
-func (w *caseload) allDue() []activities.DueItemRecord {
+func (w *caseload) allDue() []decision.DueItemRecord {
 	if a := w.st.Analysis; a != nil {
-		return []activities.DueItemRecord{w.dueItem(fmt.Sprintf("analysis:%d", a.Seq), "caseload_analysis", a.Due, dueStatus(a.Overdue), policy.Date{}, a.Rule)}
+		return []decision.DueItemRecord{w.dueItem(fmt.Sprintf("analysis:%d", a.Seq), "caseload_analysis", a.Due, dueStatus(a.Overdue), policy.Date{}, a.Rule)}
 	}
 	return nil
 }
@@ -258,7 +258,7 @@ func (w *caseload) recordAnalysis(ctx workflow.Context, in AnalysisInput) (Casel
 	w.st.Requests[in.RequestID] = UpdateCaseloadAnalysis
 	w.st.Analyses++
 	limit, rule, _ := w.limit(in.HeldOn)
-	ev := activities.Event{
+	ev := decision.Event{
 		Actor: in.Actor, Action: "caseload.analysis_recorded", RuleID: w.analysisRule(), Reason: in.Notes,
 		Detail: map[string]any{"held_on": in.HeldOn.String(), "cases": len(w.st.Cases), "limit": limit, "limit_rule": rule},
 	}
@@ -277,7 +277,7 @@ func (w *caseload) leave(ctx workflow.Context, s LeaveSignal) {
 		return
 	}
 	w.st.Status = StatusLeft
-	w.record(ctx, "left", activities.Event{
+	w.record(ctx, "left", decision.Event{
 		Actor: s.Actor, Action: "caseload.closed", Reason: "left the service: " + s.Reason,
 		Detail: map[string]any{"on": s.On.String(), "cases": len(w.st.Cases)}, Due: closing(w.allDue()),
 	})

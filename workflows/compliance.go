@@ -6,7 +6,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
-	"github.com/securebase/securebase/activities"
+	"github.com/securebase/securebase/decision"
 	"github.com/securebase/securebase/policy"
 )
 
@@ -30,7 +30,7 @@ type ComplianceReportResult struct {
 	Authority string `json:"authority"`
 	Month     string `json:"month"`
 	AsAt      string `json:"as_at"`
-	activities.ComplianceResult
+	decision.ComplianceResult
 }
 
 // ComplianceReport computes and stores one authority's report for a month.
@@ -51,8 +51,8 @@ func ComplianceReport(ctx workflow.Context, in ComplianceReportInput) (Complianc
 		RetryPolicy:            &temporal.RetryPolicy{InitialInterval: time.Second, BackoffCoefficient: 2, MaximumInterval: time.Minute},
 		Summary:                "store the compliance report of " + in.Authority + " for " + month + " as at " + asAt,
 	})
-	var res activities.ComplianceResult
-	err := workflow.ExecuteActivity(ctx, activities.StoreComplianceReportName, activities.ComplianceInput{
+	var res decision.ComplianceResult
+	err := workflow.ExecuteActivity(ctx, decision.StoreComplianceReportName, decision.ComplianceInput{
 		Authority: in.Authority, Month: month, AsAt: asAt, WorkflowID: workflow.GetInfo(ctx).WorkflowExecution.ID,
 	}).Get(ctx, &res)
 	if err != nil {

@@ -9,7 +9,7 @@ import (
 
 	"go.temporal.io/sdk/workflow"
 
-	"github.com/securebase/securebase/activities"
+	"github.com/securebase/securebase/decision"
 	"github.com/securebase/securebase/policy"
 )
 
@@ -41,7 +41,7 @@ type ConcernInput struct {
 	RaisedOn     policy.Date `json:"raised_on"`
 	About        string      `json:"about"`
 	// Concern is the supervisee's own words: personal text, kept beside
-	// the audit log and purged with the person (models.PersonalTextActions).
+	// the audit log and purged with the person (decision.PersonalTextActions).
 	Concern string `json:"concern"`
 	// To is the step of the route it goes to; Route and Rule are the pack's.
 	To    string         `json:"to"`
@@ -88,10 +88,10 @@ func Concern(ctx workflow.Context, in ConcernInput) (ConcernResult, error) {
 		}
 	}
 	whom := map[string]string{"supervisor": "their supervisor", "supervisors_manager": "their supervisor's manager"}[in.To]
-	l.record(ctx, "raised", activities.Event{
+	l.record(ctx, "raised", decision.Event{
 		Actor: in.Actor, Action: "concern.raised", RuleID: in.Rule, Reason: in.Concern,
 		Detail: map[string]any{"about": in.About, "to": in.To, "raised_on": in.RaisedOn.String(), "supervisor_id": in.SupervisorID, "next": res.Next},
-		Notifications: []activities.NotificationRecord{{
+		Notifications: []decision.NotificationRecord{{
 			Recipient: res.Recipient, RecipientRole: res.RecipientRole, Kind: "concern",
 			Subject: fmt.Sprintf("A concern about the %s of supervision from %s", in.About, first(in.Name, in.StaffID)),
 			Body: fmt.Sprintf("%s (%s) raised a concern on %s about the %s of the supervision they receive, with you as %s (%s). Their words are on their decision trail.",

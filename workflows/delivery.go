@@ -7,7 +7,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
-	"github.com/securebase/securebase/activities"
+	"github.com/securebase/securebase/decision"
 )
 
 // The dispatcher: one long-running workflow drains the notifications outbox.
@@ -69,21 +69,21 @@ func Delivery(ctx workflow.Context, in DeliveryInput) error {
 		ScheduleToCloseTimeout: 30 * time.Minute, // then the next poll picks it up again
 		RetryPolicy: &temporal.RetryPolicy{
 			InitialInterval: time.Second, BackoffCoefficient: 2, MaximumInterval: 5 * time.Minute,
-			NonRetryableErrorTypes: []string{activities.PermanentDeliveryError, activities.InvalidEventError},
+			NonRetryableErrorTypes: []string{decision.PermanentDeliveryError, decision.InvalidEventError},
 		},
 	})
 	for poll := 0; poll < in.Polls; poll++ {
-		var rem activities.RemindersResult
-		if err := workflow.ExecuteActivity(summarised(bookkeeping, "raise reminders of duties due soon, as at "+today(ctx).String()), activities.RaiseRemindersName, activities.RemindersInput{Today: today(ctx).String()}).Get(ctx, &rem); err != nil {
+		var rem decision.RemindersResult
+		if err := workflow.ExecuteActivity(summarised(bookkeeping, "raise reminders of duties due soon, as at "+today(ctx).String()), decision.RaiseRemindersName, decision.RemindersInput{Today: today(ctx).String()}).Get(ctx, &rem); err != nil {
 			log.Error("raising reminders failed", "error", err)
 		}
-		var batch activities.ListUndeliveredResult
-		if err := workflow.ExecuteActivity(summarised(bookkeeping, "list notifications not yet delivered"), activities.ListUndeliveredName, activities.ListUndeliveredInput{Limit: in.Batch, MaxAttempts: in.MaxAttempts}).Get(ctx, &batch); err != nil {
+		var batch decision.ListUndeliveredResult
+		if err := workflow.ExecuteActivity(summarised(bookkeeping, "list notifications not yet delivered"), decision.ListUndeliveredName, decision.ListUndeliveredInput{Limit: in.Batch, MaxAttempts: in.MaxAttempts}).Get(ctx, &batch); err != nil {
 			log.Error("listing the outbox failed", "error", err)
 		}
 		futures := make([]workflow.Future, len(batch.IDs))
 		for i, id := range batch.IDs {
-			futures[i] = workflow.ExecuteActivity(summarised(send, "deliver notification "+strconv.FormatInt(id, 10)), activities.DeliverNotificationName, activities.DeliverInput{NotificationID: id})
+			futures[i] = workflow.ExecuteActivity(summarised(send, "deliver notification "+strconv.FormatInt(id, 10)), decision.DeliverNotificationName, decision.DeliverInput{NotificationID: id})
 		}
 		failed := 0
 		for i, f := range futures {

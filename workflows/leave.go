@@ -3,16 +3,16 @@ package workflows
 import (
 	"go.temporal.io/sdk/workflow"
 
-	"github.com/securebase/securebase/activities"
+	"github.com/securebase/securebase/decision"
 	"github.com/securebase/securebase/policy"
 )
 
 // LeaveInput is HR recording a leaver: the staff record as it now stands
 // and every lifecycle of theirs still open.
 type LeaveInput struct {
-	Staff      activities.StaffRecord `json:"staff"` // Status "left"
-	Signal     LeaveSignal            `json:"signal"`
-	Lifecycles []string               `json:"lifecycles"`
+	Staff      decision.StaffRecord `json:"staff"` // Status "left"
+	Signal     LeaveSignal          `json:"signal"`
+	Lifecycles []string             `json:"lifecycles"`
 	// Retention is the pack in force's retention of supervision records
 	// (nil: the pack sets no period).
 	Retention *policy.Retention `json:"retention,omitempty"`
@@ -35,13 +35,13 @@ func Leave(ctx workflow.Context, in LeaveInput) (LeaveResult, error) {
 	if on := in.Signal.On; on.After(today(ctx)) && workflow.GetVersion(ctx, "leave-future-date-v1", workflow.DefaultVersion, 1) == 1 {
 		planned := in.Staff
 		planned.Status, planned.LeftOn = "active", on.String()
-		ev := activities.Event{
+		ev := decision.Event{
 			WorkflowID: info.WorkflowExecution.ID, RunID: info.WorkflowExecution.RunID, EventID: "leaving",
 			At: workflow.Now(ctx), Actor: in.Signal.Actor, Action: "staff.leaving",
 			StaffID: in.Staff.ID, Authority: in.Staff.Authority, PackVersion: in.Staff.PackVersion, Staff: &planned,
 			Detail: map[string]any{"on": on.String(), "lifecycles": in.Lifecycles},
 		}
-		if err := workflow.ExecuteActivity(recording(ctx, ev), activities.RecordEventName, ev).Get(ctx, nil); err != nil {
+		if err := workflow.ExecuteActivity(recording(ctx, ev), decision.RecordEventName, ev).Get(ctx, nil); err != nil {
 			return LeaveResult{}, err
 		}
 		// The first instant of the leaving day, in London.
@@ -50,13 +50,13 @@ func Leave(ctx workflow.Context, in LeaveInput) (LeaveResult, error) {
 		}
 		in.Staff.LeftOn = on.String()
 	}
-	ev := activities.Event{
+	ev := decision.Event{
 		WorkflowID: info.WorkflowExecution.ID, RunID: info.WorkflowExecution.RunID, EventID: "left",
 		At: workflow.Now(ctx), Actor: in.Signal.Actor, Action: "staff.left", Reason: in.Signal.Reason,
 		StaffID: in.Staff.ID, Authority: in.Staff.Authority, PackVersion: in.Staff.PackVersion, Staff: &in.Staff,
 		Detail: map[string]any{"on": in.Signal.On.String(), "lifecycles": in.Lifecycles},
 	}
-	if err := workflow.ExecuteActivity(recording(ctx, ev), activities.RecordEventName, ev).Get(ctx, nil); err != nil {
+	if err := workflow.ExecuteActivity(recording(ctx, ev), decision.RecordEventName, ev).Get(ctx, nil); err != nil {
 		return LeaveResult{}, err
 	}
 	var res LeaveResult

@@ -8,7 +8,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
-	"github.com/securebase/securebase/activities"
+	"github.com/securebase/securebase/decision"
 	"github.com/securebase/securebase/policy"
 )
 
@@ -45,7 +45,7 @@ type lifecycle struct {
 	move *packMove
 	// askPacks is how this lifecycle moves, once it has asked for the next
 	// version (askedOn: the day it last asked).
-	askPacks func(workflow.Context, *policy.Pack) ([]activities.DueItemRecord, []activities.DueItemRecord)
+	askPacks func(workflow.Context, *policy.Pack) ([]decision.DueItemRecord, []decision.DueItemRecord)
 	askedOn  policy.Date
 }
 
@@ -222,13 +222,13 @@ func (l *lifecycle) fire(ctx workflow.Context, d *DueState, key, kind, what, sup
 	now := workflow.Now(ctx)
 	if !d.Overdue && !now.Before(d.Due.EndInstant()) {
 		d.Overdue = true
-		l.record(ctx, "overdue:"+key, activities.Event{
+		l.record(ctx, "overdue:"+key, decision.Event{
 			Actor:  "system",
 			Action: l.action + ".overdue",
 			RuleID: d.Rule,
 			Reason: fmt.Sprintf("%s due %s was not done", what, d.Due),
-			Due:    []activities.DueItemRecord{l.dueItem(key, kind, d.Due, "overdue", policy.Date{}, d.Rule)},
-			Notifications: []activities.NotificationRecord{{
+			Due:    []decision.DueItemRecord{l.dueItem(key, kind, d.Due, "overdue", policy.Date{}, d.Rule)},
+			Notifications: []decision.NotificationRecord{{
 				Recipient:     supervisorID,
 				RecipientRole: "supervisor",
 				Kind:          "overdue",
@@ -244,12 +244,12 @@ func (l *lifecycle) fire(ctx workflow.Context, d *DueState, key, kind, what, sup
 		if managerID == "" {
 			role = "senior_manager" // no manager of record: the service's senior manager picks it up
 		}
-		l.record(ctx, "escalation:"+key, activities.Event{
+		l.record(ctx, "escalation:"+key, decision.Event{
 			Actor:  "system",
 			Action: l.action + ".escalated",
 			RuleID: l.escalation.Rule,
 			Reason: fmt.Sprintf("%s due %s still not done %s later", what, d.Due, l.escalation.After),
-			Notifications: []activities.NotificationRecord{{
+			Notifications: []decision.NotificationRecord{{
 				Recipient:     managerID,
 				RecipientRole: role,
 				Kind:          "escalation",
@@ -268,8 +268,8 @@ func resetIfFuture(d *DueState, now time.Time) {
 	}
 }
 
-func (l *lifecycle) dueItem(key, kind string, due policy.Date, status string, met policy.Date, rule string) activities.DueItemRecord {
-	r := activities.DueItemRecord{
+func (l *lifecycle) dueItem(key, kind string, due policy.Date, status string, met policy.Date, rule string) decision.DueItemRecord {
+	r := decision.DueItemRecord{
 		Key: key, Kind: kind, StaffID: l.staffID, Team: l.team, Authority: l.authority,
 		CaseID: l.caseID,
 		DueOn:  due.String(), Status: status, RuleID: rule,
@@ -281,8 +281,8 @@ func (l *lifecycle) dueItem(key, kind string, due policy.Date, status string, me
 }
 
 // closing is the items as closed: what a lifecycle leaves when it ends.
-func closing(items []activities.DueItemRecord) []activities.DueItemRecord {
-	var closed []activities.DueItemRecord
+func closing(items []decision.DueItemRecord) []decision.DueItemRecord {
+	var closed []decision.DueItemRecord
 	for _, it := range items {
 		it.Status = "closed"
 		closed = append(closed, it)
@@ -301,7 +301,7 @@ func dueStatus(overdue bool) string {
 // order. A write that fails a day of retries raises an alert for the
 // administrators and is tried again until it lands (see keepTrying); the
 // lifecycle does not end while one is outstanding (see settle).
-func (l *lifecycle) record(ctx workflow.Context, eventID string, ev activities.Event) {
+func (l *lifecycle) record(ctx workflow.Context, eventID string, ev decision.Event) {
 	l.stamp(ctx, eventID, &ev)
 	ticket := l.issued
 	l.issued++
@@ -309,9 +309,9 @@ func (l *lifecycle) record(ctx workflow.Context, eventID string, ev activities.E
 	if err := workflow.Await(ctx, func() bool { return l.served == ticket }); err != nil {
 		return
 	}
-	var res activities.RecordResult
+	var res decision.RecordResult
 	// Update handlers get their own context, so the options are set here.
-	if err := workflow.ExecuteActivity(recording(withRecordOptions(ctx), ev), activities.RecordEventName, ev).Get(ctx, &res); err != nil {
+	if err := workflow.ExecuteActivity(recording(withRecordOptions(ctx), ev), decision.RecordEventName, ev).Get(ctx, &res); err != nil {
 		workflow.GetLogger(ctx).Error("recording failed", "event", eventID, "error", err)
 		if awaitsWrites(ctx) {
 			l.keepTrying(ctx, ev, err)
@@ -320,7 +320,7 @@ func (l *lifecycle) record(ctx workflow.Context, eventID string, ev activities.E
 }
 
 // stamp fills in what every event of this lifecycle carries.
-func (l *lifecycle) stamp(ctx workflow.Context, eventID string, ev *activities.Event) {
+func (l *lifecycle) stamp(ctx workflow.Context, eventID string, ev *decision.Event) {
 	info := workflow.GetInfo(ctx)
 	ev.WorkflowID = info.WorkflowExecution.ID
 	ev.RunID = info.WorkflowExecution.RunID
@@ -345,7 +345,7 @@ const writeRetryPause = time.Hour
 // again until it lands; once it does, the alert's due item is met. A write
 // the database refuses for good (a non-retryable error) is left to the
 // administrators with the alert.
-func (l *lifecycle) keepTrying(ctx workflow.Context, ev activities.Event, err error) {
+func (l *lifecycle) keepTrying(ctx workflow.Context, ev decision.Event, err error) {
 	alerted := false
 	for err != nil {
 		workflow.GetMetricsHandler(ctx).WithTags(map[string]string{"lifecycle": l.action}).Counter("securebase_record_write_failed").Inc(1)
@@ -363,7 +363,7 @@ func (l *lifecycle) keepTrying(ctx workflow.Context, ev activities.Event, err er
 			return
 		}
 		if alerted {
-			err = workflow.ExecuteActivity(recording(withRecordOptions(ctx), ev), activities.RecordEventName, ev).Get(ctx, nil)
+			err = workflow.ExecuteActivity(recording(withRecordOptions(ctx), ev), decision.RecordEventName, ev).Get(ctx, nil)
 		}
 	}
 	if alerted {
@@ -379,18 +379,18 @@ func permanent(err error) bool {
 
 // alert writes (status "overdue") or clears (status "met") the
 // administrators' due item for a write that failed.
-func (l *lifecycle) alert(ctx workflow.Context, failed activities.Event, cause error, status string) error {
-	item := activities.DueItemRecord{
+func (l *lifecycle) alert(ctx workflow.Context, failed decision.Event, cause error, status string) error {
+	item := decision.DueItemRecord{
 		Key: "write:" + failed.EventID, Kind: "write_failed", StaffID: l.staffID, CaseID: l.caseID, Team: l.team, Authority: l.authority,
 		DueOn: today(ctx).String(), Status: status,
 	}
-	ev := activities.Event{Actor: "system", Action: l.action + ".write_failed", Due: []activities.DueItemRecord{item},
+	ev := decision.Event{Actor: "system", Action: l.action + ".write_failed", Due: []decision.DueItemRecord{item},
 		Detail: map[string]any{"event_id": failed.EventID, "action": failed.Action}}
 	id := "write-failed:" + failed.EventID
 	if cause != nil {
 		ev.Reason = fmt.Sprintf("the %s write %s for %s has failed a day of retries: %v", failed.Action, failed.EventID, l.staffID, cause)
 		ev.Detail["event"] = failed // what to write by hand if it never lands
-		ev.Notifications = []activities.NotificationRecord{{
+		ev.Notifications = []decision.NotificationRecord{{
 			RecipientRole: "admin", Kind: "write_failed", DueKey: item.Key,
 			Subject: fmt.Sprintf("A %s decision for %s is not yet written", l.label, l.name),
 			Body:    ev.Reason + ". It is retried hourly; the lifecycle stays open until it lands.",
@@ -400,10 +400,10 @@ func (l *lifecycle) alert(ctx workflow.Context, failed activities.Event, cause e
 		ev.Action = l.action + ".write_landed"
 		ev.Reason = fmt.Sprintf("the %s write %s for %s landed after an alert", failed.Action, failed.EventID, l.staffID)
 		item.MetOn = item.DueOn
-		ev.Due = []activities.DueItemRecord{item}
+		ev.Due = []decision.DueItemRecord{item}
 	}
 	l.stamp(ctx, id, &ev)
-	return workflow.ExecuteActivity(recording(withAlertOptions(ctx), ev), activities.RecordEventName, ev).Get(ctx, nil)
+	return workflow.ExecuteActivity(recording(withAlertOptions(ctx), ev), decision.RecordEventName, ev).Get(ctx, nil)
 }
 
 // updateHandler is one update a lifecycle answers, with its validator.

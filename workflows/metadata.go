@@ -9,7 +9,7 @@ import (
 
 	"go.temporal.io/sdk/workflow"
 
-	"github.com/securebase/securebase/activities"
+	"github.com/securebase/securebase/decision"
 	"github.com/securebase/securebase/policy"
 )
 
@@ -107,7 +107,7 @@ func Describe(workflowType string, input any) (summary, details string) {
 
 // eventSummary is the one-line summary of a decision's write: what it
 // records, the duty and date it is about, and the rule.
-func eventSummary(ev activities.Event) string {
+func eventSummary(ev decision.Event) string {
 	s := ev.Action
 	if ev.Reason != "" {
 		s += ": " + ev.Reason
@@ -123,7 +123,7 @@ func eventSummary(ev activities.Event) string {
 	return oneLine(s)
 }
 
-func dueRule(due []activities.DueItemRecord) string {
+func dueRule(due []decision.DueItemRecord) string {
 	if len(due) > 0 {
 		return due[0].RuleID
 	}

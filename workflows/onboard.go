@@ -3,13 +3,13 @@ package workflows
 import (
 	"go.temporal.io/sdk/workflow"
 
-	"github.com/securebase/securebase/activities"
+	"github.com/securebase/securebase/decision"
 )
 
 // OnboardInput is HR's registration of a new starter.
 type OnboardInput struct {
-	Staff activities.StaffRecord `json:"staff"`
-	Actor string                 `json:"actor"`
+	Staff decision.StaffRecord `json:"staff"`
+	Actor string               `json:"actor"`
 	// ASYE is set for a newly qualified social worker: onboarding starts it.
 	ASYE *ASYEInput `json:"asye,omitempty"`
 	// Agreement and Supervision are set for every supervisee (Supervision
@@ -30,7 +30,7 @@ type OnboardResult struct {
 func Onboard(ctx workflow.Context, in OnboardInput) (OnboardResult, error) {
 	ctx = withRecordOptions(ctx)
 	info := workflow.GetInfo(ctx)
-	ev := activities.Event{
+	ev := decision.Event{
 		WorkflowID:  info.WorkflowExecution.ID,
 		RunID:       info.WorkflowExecution.RunID,
 		EventID:     "onboarded",
@@ -44,7 +44,7 @@ func Onboard(ctx workflow.Context, in OnboardInput) (OnboardResult, error) {
 		Detail:      map[string]any{"role": in.Staff.Role, "team": in.Staff.Team},
 	}
 	if in.Staff.SupervisorID != "" {
-		ev.Supervisor = &activities.SupervisorRecord{StaffID: in.Staff.ID, SupervisorID: in.Staff.SupervisorID, From: in.Staff.StartDate}
+		ev.Supervisor = &decision.SupervisorRecord{StaffID: in.Staff.ID, SupervisorID: in.Staff.SupervisorID, From: in.Staff.StartDate}
 	}
 	// A rehire is a later period of employment (its workflow id carries the
 	// period: "Onboard:sw-1.p2"): its lifecycles are that period's.
@@ -56,7 +56,7 @@ func Onboard(ctx workflow.Context, in OnboardInput) (OnboardResult, error) {
 		ev.Detail["period"] = in.Staff.Period
 		ev.Detail["start_date"] = in.Staff.StartDate
 	}
-	if err := workflow.ExecuteActivity(recording(ctx, ev), activities.RecordEventName, ev).Get(ctx, nil); err != nil {
+	if err := workflow.ExecuteActivity(recording(ctx, ev), decision.RecordEventName, ev).Get(ctx, nil); err != nil {
 		return OnboardResult{}, err
 	}
 	if rehire {

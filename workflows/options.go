@@ -6,7 +6,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
-	"github.com/securebase/securebase/activities"
+	"github.com/securebase/securebase/decision"
 )
 
 // withRecordOptions sets how long a record write may keep retrying: through
@@ -33,7 +33,7 @@ func summarised(ctx workflow.Context, summary string) workflow.Context {
 }
 
 // recording is ctx with the summary of ev's write on its activity.
-func recording(ctx workflow.Context, ev activities.Event) workflow.Context {
+func recording(ctx workflow.Context, ev decision.Event) workflow.Context {
 	return summarised(ctx, eventSummary(ev))
 }
 

@@ -20,7 +20,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
-	"github.com/securebase/securebase/activities"
+	"github.com/securebase/securebase/decision"
 	"github.com/securebase/securebase/policy"
 )
 
@@ -29,7 +29,7 @@ type packMove struct {
 	to *policy.Pack
 	// apply swaps the lifecycle's input for one built from the new version
 	// and recomputes its due dates; it returns the open duties before and after.
-	apply func(ctx workflow.Context, to *policy.Pack) (before, after []activities.DueItemRecord)
+	apply func(ctx workflow.Context, to *policy.Pack) (before, after []decision.DueItemRecord)
 }
 
 // DueChange is one due date a move to a new pack version changed (Old zero:
@@ -45,7 +45,7 @@ type DueChange struct {
 // findNextPack asks the worker's packs which version follows the one this
 // run is pinned to. Runs whose history predates packmove-lookup-v1 never
 // ask, so they replay as they ran; a failed lookup is asked again a month on.
-func (l *lifecycle) findNextPack(ctx workflow.Context, apply func(workflow.Context, *policy.Pack) ([]activities.DueItemRecord, []activities.DueItemRecord)) {
+func (l *lifecycle) findNextPack(ctx workflow.Context, apply func(workflow.Context, *policy.Pack) ([]decision.DueItemRecord, []decision.DueItemRecord)) {
 	if workflow.GetVersion(ctx, "packmove-lookup-v1", workflow.DefaultVersion, 1) < 1 {
 		return
 	}
@@ -72,8 +72,8 @@ func (l *lifecycle) askNextPack(ctx workflow.Context) {
 		RetryPolicy:         &temporal.RetryPolicy{InitialInterval: time.Second, MaximumAttempts: 5},
 		Summary:             oneLine(fmt.Sprintf("%s.next_pack: which version of the %s pack follows %s", l.action, l.authority, l.pack.Version)),
 	})
-	var res activities.NextPackResult
-	err := workflow.ExecuteLocalActivity(actx, activities.NextPackName, activities.NextPackInput{Authority: l.authority, Version: l.pack.Version}).Get(ctx, &res)
+	var res decision.NextPackResult
+	err := workflow.ExecuteLocalActivity(actx, decision.NextPackName, decision.NextPackInput{Authority: l.authority, Version: l.pack.Version}).Get(ctx, &res)
 	if err != nil {
 		workflow.GetLogger(ctx).Error("next pack version not found: this run stays on its version", "version", l.pack.Version, "error", err)
 		return
@@ -113,7 +113,7 @@ func (l *lifecycle) moveNow(ctx workflow.Context) {
 	before, after := m.apply(ctx, m.to)
 	l.pack, l.cal, l.escalation = m.to.Ref(), m.to.Calendar(), m.to.Escalation
 	changes, items := dueChanges(before, after)
-	l.record(ctx, "pack:"+m.to.Version, activities.Event{
+	l.record(ctx, "pack:"+m.to.Version, decision.Event{
 		Actor:  "system",
 		Action: l.action + ".pack_moved",
 		RuleID: first(dueRule(items), m.to.Escalation.Rule),
@@ -130,12 +130,12 @@ func (l *lifecycle) moveNow(ctx workflow.Context) {
 // dueChanges compares the open duties before and after a move: each due
 // date or rule that changed, and the projection rows to write (changed
 // duties as now, dropped ones closed).
-func dueChanges(before, after []activities.DueItemRecord) ([]DueChange, []activities.DueItemRecord) {
+func dueChanges(before, after []decision.DueItemRecord) ([]DueChange, []decision.DueItemRecord) {
 	changes := []DueChange{}
-	var items []activities.DueItemRecord
+	var items []decision.DueItemRecord
 	date := func(s string) policy.Date { d, _ := policy.ParseDate(s); return d }
 	for _, a := range after {
-		i := slices.IndexFunc(before, func(b activities.DueItemRecord) bool { return b.Key == a.Key })
+		i := slices.IndexFunc(before, func(b decision.DueItemRecord) bool { return b.Key == a.Key })
 		switch {
 		case i < 0:
 			changes = append(changes, DueChange{Duty: a.Key, Kind: a.Kind, New: date(a.DueOn), Rule: a.RuleID})
@@ -147,7 +147,7 @@ func dueChanges(before, after []activities.DueItemRecord) ([]DueChange, []activi
 		items = append(items, a)
 	}
 	for _, b := range before {
-		if !slices.ContainsFunc(after, func(a activities.DueItemRecord) bool { return a.Key == b.Key }) {
+		if !slices.ContainsFunc(after, func(a decision.DueItemRecord) bool { return a.Key == b.Key }) {
 			changes = append(changes, DueChange{Duty: b.Key, Kind: b.Kind, Old: date(b.DueOn), Rule: b.RuleID})
 			b.Status = "closed"
 			items = append(items, b)
@@ -160,7 +160,7 @@ func dueChanges(before, after []activities.DueItemRecord) ([]DueChange, []activi
 // from the new version, the next session due one interval (the new
 // cadence's) after the last one held, the booking horizon recomputed, and
 // the yearly duties citing the new version's rules (their dates stand).
-func (w *supervision) moveTo(ctx workflow.Context, to *policy.Pack) (before, after []activities.DueItemRecord) {
+func (w *supervision) moveTo(ctx workflow.Context, to *policy.Pack) (before, after []decision.DueItemRecord) {
 	before = w.allDue()
 	old := w.in
 	w.in = NewSupervisionInput(old.Person, to, old.Actor)
@@ -243,7 +243,7 @@ func (w *supervision) sessionAnchor() policy.Date {
 // moveTo is the agreement's move: an open version's signing due within the
 // new version's limit of its opening, an agreed one renewed at the new
 // version's interval from the day it was agreed.
-func (w *agreement) moveTo(ctx workflow.Context, to *policy.Pack) (before, after []activities.DueItemRecord) {
+func (w *agreement) moveTo(ctx workflow.Context, to *policy.Pack) (before, after []decision.DueItemRecord) {
 	before = w.openItems()
 	old := w.in
 	w.in = NewAgreementInput(old.Person, to, old.Actor)
@@ -272,7 +272,7 @@ func (w *agreement) moveTo(ctx workflow.Context, to *policy.Pack) (before, after
 // the next case supervision due one (new) interval after the last one held
 // or the category's start; the plan flag, if not yet raised, at the new
 // version's limit. A category the new version lacks keeps its cadence.
-func (w *caseFlow) moveTo(ctx workflow.Context, to *policy.Pack) (before, after []activities.DueItemRecord) {
+func (w *caseFlow) moveTo(ctx workflow.Context, to *policy.Pack) (before, after []decision.DueItemRecord) {
 	before = w.allDue()
 	in := w.in
 	in.Pack, in.Escalation, in.ClosureDays = to.Ref(), to.Escalation, to.ClosureDays

@@ -10,8 +10,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
-	"github.com/securebase/securebase/activities"
-	"github.com/securebase/securebase/models"
+	"github.com/securebase/securebase/decision"
 	"github.com/securebase/securebase/policy"
 )
 
@@ -79,11 +78,11 @@ type RetentionState struct {
 	LeftOn  policy.Date `json:"left_on"`
 	// PurgeOn is the first day the records may be purged: the leaving day
 	// plus the pack's period. Zero when the pack sets none.
-	PurgeOn policy.Date    `json:"purge_on,omitzero"`
-	Period  string         `json:"period,omitempty"`
-	Rule    string         `json:"rule,omitempty"`
-	Holds   []int64        `json:"holds,omitempty"` // the holds that stopped the purge when last looked
-	Purged  *models.Purged `json:"purged,omitempty"`
+	PurgeOn policy.Date      `json:"purge_on,omitzero"`
+	Period  string           `json:"period,omitempty"`
+	Rule    string           `json:"rule,omitempty"`
+	Holds   []int64          `json:"holds,omitempty"` // the holds that stopped the purge when last looked
+	Purged  *decision.Purged `json:"purged,omitempty"`
 	// RecordedOn is the day the leave (or its last correction) was
 	// recorded; GraceUntil the last day it may be corrected or withdrawn.
 	// The purge is never before the day after GraceUntil, whatever the
@@ -152,14 +151,14 @@ func Retention(ctx workflow.Context, in RetentionInput) (RetentionState, error) 
 
 	if in.State == nil {
 		if w.st.Status == RetentionKept {
-			w.life.record(ctx, "no_period", activities.Event{
+			w.life.record(ctx, "no_period", decision.Event{
 				Actor: "system", Action: "retention.no_period",
 				Reason: fmt.Sprintf("the %s pack (%s) sets no retention period for supervision records: they are kept, never purged by securebase", in.Authority, in.PackVersion),
 				Detail: map[string]any{"left_on": in.LeftOn.String()},
 			})
 			return w.end(ctx)
 		}
-		ev := activities.Event{
+		ev := decision.Event{
 			Actor: in.Actor, Action: "retention.scheduled", RuleID: w.st.Rule,
 			Reason: fmt.Sprintf("personal supervision records are kept %s after leaving on %s: purge on %s", w.st.Period, in.LeftOn, w.st.PurgeOn),
 			Detail: map[string]any{"left_on": in.LeftOn.String(), "purge_on": w.st.PurgeOn.String(), "period": w.st.Period},
@@ -208,7 +207,7 @@ func (w *retentionFlow) schedule(ctx workflow.Context, leftOn policy.Date) {
 // told adds to a retention event the notice HR and the auditors get at
 // once: what will be purged, when, and until when the leave can be put
 // right. It names the person by id only: no personal text.
-func (w *retentionFlow) told(ev *activities.Event, what string) {
+func (w *retentionFlow) told(ev *decision.Event, what string) {
 	ev.Detail["recorded_on"] = w.st.RecordedOn.String()
 	ev.Detail["grace_until"] = w.st.GraceUntil.String()
 	ev.Detail["grace_rule"] = w.st.GraceRule
@@ -222,7 +221,7 @@ func (w *retentionFlow) told(ev *activities.Event, what string) {
 		body = fmt.Sprintf("The leave of %s was withdrawn on %s: the purge set for %s will not happen.", w.in.StaffID, w.st.RecordedOn, w.st.PurgeOn)
 	}
 	for _, role := range []string{"hr", "auditor"} {
-		ev.Notifications = append(ev.Notifications, activities.NotificationRecord{
+		ev.Notifications = append(ev.Notifications, decision.NotificationRecord{
 			RecipientRole: role, Kind: "retention", Subject: subject, Body: body,
 		})
 	}
@@ -259,7 +258,7 @@ func (w *retentionFlow) correct(ctx workflow.Context, in LeaveCorrection) (Reten
 	}
 	w.st.Requests[in.RequestID] = today(ctx).String()
 	w.corrections++
-	ev := activities.Event{Actor: in.Actor, RuleID: w.st.GraceRule, Detail: map[string]any{"request_id": in.RequestID, "was_left_on": w.st.LeftOn.String()}}
+	ev := decision.Event{Actor: in.Actor, RuleID: w.st.GraceRule, Detail: map[string]any{"request_id": in.RequestID, "was_left_on": w.st.LeftOn.String()}}
 	if in.Withdraw {
 		w.st.Status, w.st.RecordedOn = RetentionWithdrawn, today(ctx)
 		ev.Action, ev.Reason = "retention.withdrawn", "the leave was withdrawn within the grace: nothing is purged"
@@ -315,15 +314,15 @@ func (w *retentionFlow) run(ctx workflow.Context) (RetentionState, error) {
 			}
 			continue
 		}
-		var holds activities.HoldsResult
-		err := workflow.ExecuteActivity(summarised(ctx, "retention: are any legal holds active for "+w.in.StaffID+"?"), activities.ActiveHoldsName, activities.HoldsInput{StaffID: w.in.StaffID}).Get(ctx, &holds)
+		var holds decision.HoldsResult
+		err := workflow.ExecuteActivity(summarised(ctx, "retention: are any legal holds active for "+w.in.StaffID+"?"), decision.ActiveHoldsName, decision.HoldsInput{StaffID: w.in.StaffID}).Get(ctx, &holds)
 		if err == nil && len(holds.Active) == 0 {
 			err = w.purge(ctx)
 			if err == nil {
 				return w.end(ctx)
 			}
 			var app *temporal.ApplicationError
-			if !errors.As(err, &app) || app.Type() != activities.HeldError {
+			if !errors.As(err, &app) || app.Type() != decision.HeldError {
 				workflow.GetLogger(ctx).Error("purge failed; trying again at the next re-check", "error", err)
 			}
 		} else if err != nil {
@@ -355,13 +354,13 @@ func (w *retentionFlow) cancel(ctx workflow.Context) (RetentionState, error) {
 	w.st.Status, w.st.Holds = RetentionRehired, nil
 	why := fmt.Sprintf("%s was rehired from %s (period %d): the purge set for %s will not happen; the earlier records are kept and follow the retention of the later period",
 		w.in.StaffID, r.Start, r.Period, w.st.PurgeOn)
-	ev := activities.Event{
+	ev := decision.Event{
 		Actor: r.Actor, Action: "retention.cancelled", RuleID: w.st.Rule, Reason: why,
 		Detail: map[string]any{"period": r.Period, "start_date": r.Start, "purge_on": w.st.PurgeOn.String(), "left_on": w.st.LeftOn.String()},
 	}
 	// HR and the auditors were told of the purge; they are told it is off.
 	for _, role := range []string{"hr", "auditor"} {
-		ev.Notifications = append(ev.Notifications, activities.NotificationRecord{
+		ev.Notifications = append(ev.Notifications, decision.NotificationRecord{
 			RecipientRole: role, Kind: "retention", Subject: fmt.Sprintf("Retention of %s cancelled: rehired", w.in.StaffID), Body: why + ".",
 		})
 	}
@@ -380,7 +379,7 @@ func (w *retentionFlow) held(ctx workflow.Context, ids []int64) {
 	for i, id := range ids {
 		key[i] = fmt.Sprint(id)
 	}
-	w.life.record(ctx, "held:"+strings.Join(key, ","), activities.Event{
+	w.life.record(ctx, "held:"+strings.Join(key, ","), decision.Event{
 		Actor: "system", Action: "retention.held", RuleID: w.st.Rule,
 		Reason: fmt.Sprintf("the purge due on %s is stopped by legal hold(s) %s until lifted", w.st.PurgeOn, strings.Join(key, ", ")),
 		Detail: map[string]any{"holds": ids, "purge_on": w.st.PurgeOn.String()},
@@ -391,15 +390,15 @@ func (w *retentionFlow) held(ctx workflow.Context, ids []int64) {
 // what went, under which rule, in one activity.
 func (w *retentionFlow) purge(ctx workflow.Context) error {
 	info := workflow.GetInfo(ctx)
-	ev := activities.Event{
+	ev := decision.Event{
 		WorkflowID: info.WorkflowExecution.ID, RunID: info.WorkflowExecution.RunID, EventID: "purged",
 		At: workflow.Now(ctx), Actor: "system", Action: "retention.purged",
 		StaffID: w.in.StaffID, Authority: w.in.Authority, PackVersion: w.in.PackVersion, RuleID: w.st.Rule,
 		Reason: fmt.Sprintf("%s after leaving on %s: personal supervision records purged; case supervision stays on the child's file under the child record's retention", w.st.Period, w.in.LeftOn),
 		Detail: map[string]any{"left_on": w.in.LeftOn.String(), "purge_on": w.st.PurgeOn.String(), "period": w.st.Period},
 	}
-	var res activities.PurgeResult
-	if err := workflow.ExecuteActivity(recording(ctx, ev), activities.PurgePersonalRecordsName, activities.PurgeInput{Event: ev}).Get(ctx, &res); err != nil {
+	var res decision.PurgeResult
+	if err := workflow.ExecuteActivity(recording(ctx, ev), decision.PurgePersonalRecordsName, decision.PurgeInput{Event: ev}).Get(ctx, &res); err != nil {
 		return err
 	}
 	w.st.Status, w.st.Holds, w.st.Purged = RetentionPurged, nil, &res.Purged

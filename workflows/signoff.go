@@ -6,8 +6,7 @@ import (
 
 	"go.temporal.io/sdk/workflow"
 
-	"github.com/securebase/securebase/activities"
-	"github.com/securebase/securebase/models"
+	"github.com/securebase/securebase/decision"
 	"github.com/securebase/securebase/policy"
 )
 
@@ -196,7 +195,7 @@ func (w *signOff) initState() {
 		due = w.in.HeldOn // listed from the session, never overdue
 	}
 	w.st = &SignOffState{
-		Status:   models.RecordDraft,
+		Status:   decision.RecordDraft,
 		Due:      DueState{Seq: 1, Due: due, Rule: w.in.Rules.Rule},
 		Timed:    timed,
 		Requests: map[string]string{},
@@ -211,26 +210,26 @@ func (w *signOff) started(ctx workflow.Context) {
 	if !w.st.Timed {
 		reason = fmt.Sprintf("session held on %s: the record is signed at the earliest opportunity; no next session is due, so no deadline runs", w.in.HeldOn)
 	}
-	w.record(ctx, "started", activities.Event{
+	w.record(ctx, "started", decision.Event{
 		Actor:  w.in.Actor,
 		Action: "signoff.started",
 		RuleID: w.in.Rules.Rule,
 		Reason: reason,
 		Detail: map[string]any{"record_id": w.in.RecordID, "held_on": w.in.HeldOn.String(), "due": w.st.Due.Due.String(),
 			"previous_record_id": w.in.PreviousRecordID, "session_workflow_id": w.in.SessionWorkflowID},
-		Due:    []activities.DueItemRecord{w.signOffItem("due", policy.Date{})},
+		Due:    []decision.DueItemRecord{w.signOffItem("due", policy.Date{})},
 		Record: w.row(),
 	})
 }
 
 func (w *signOff) finished() bool {
-	return w.st.Status == models.RecordFinalised || w.st.Status == models.RecordClosed
+	return w.st.Status == decision.RecordFinalised || w.st.Status == decision.RecordClosed
 }
 
 // awaitingSignatures: the deadline runs until both have signed.
 func (w *signOff) awaitingSignatures() bool {
 	switch w.st.Status {
-	case models.RecordDraft, models.RecordAwaitingSupervisee, models.RecordDisputed:
+	case decision.RecordDraft, decision.RecordAwaitingSupervisee, decision.RecordDisputed:
 		return true
 	}
 	return false
@@ -265,9 +264,9 @@ func (w *signOff) fireDeadlines(ctx workflow.Context) {
 func (w *signOff) pending() string {
 	held := w.in.HeldOn.String()
 	switch {
-	case w.st.Status == models.RecordDisputed:
+	case w.st.Status == decision.RecordDisputed:
 		return "sign-off of the disputed record of the session on " + held
-	case w.st.Status == models.RecordAwaitingSupervisee:
+	case w.st.Status == decision.RecordAwaitingSupervisee:
 		return "supervisee's check and signature of the record of the session on " + held
 	case w.st.Version == 0:
 		return "writing and signing of the record of the session on " + held
@@ -282,18 +281,18 @@ func (w *signOff) leave(ctx workflow.Context, s LeaveSignal) {
 		return
 	}
 	was := w.st.Status
-	w.st.Status = models.RecordClosed
+	w.st.Status = decision.RecordClosed
 	w.st.ClosedReason = fmt.Sprintf("closed %s, %s: the supervisee left the service: %s", s.On, describeStatus(was), s.Reason)
-	due := []activities.DueItemRecord{}
+	due := []decision.DueItemRecord{}
 	switch {
-	case was == models.RecordSigned:
-		due = append(due, w.dueItem(finaliseKey, kindRecordFinal, w.st.SignedOn, models.DueStatusClosed, policy.Date{}, w.in.Rules.Rule))
+	case was == decision.RecordSigned:
+		due = append(due, w.dueItem(finaliseKey, kindRecordFinal, w.st.SignedOn, decision.DueStatusClosed, policy.Date{}, w.in.Rules.Rule))
 	case w.supervisorMet():
 		// the supervisor met the deadline; the supervisee's check was not owed by a day
 	default:
-		due = append(due, w.signOffItem(models.DueStatusClosed, policy.Date{}))
+		due = append(due, w.signOffItem(decision.DueStatusClosed, policy.Date{}))
 	}
-	w.record(ctx, "closed", activities.Event{
+	w.record(ctx, "closed", decision.Event{
 		Actor: s.Actor, Action: "signoff.closed", RuleID: w.in.Rules.Rule, Reason: w.st.ClosedReason,
 		Detail: map[string]any{"on": s.On.String(), "status_was": was, "version": w.st.Version},
 		Due:    due, Record: w.row(),
@@ -307,25 +306,25 @@ func (w *signOff) supervisorMet() bool {
 
 func describeStatus(status string) string {
 	switch status {
-	case models.RecordSigned:
+	case decision.RecordSigned:
 		return "signed by both but not finalised"
-	case models.RecordAwaitingSupervisee:
+	case decision.RecordAwaitingSupervisee:
 		return "unsigned by the supervisee"
-	case models.RecordDisputed:
+	case decision.RecordDisputed:
 		return "disputed and unsigned"
 	}
 	return "not signed by the supervisor"
 }
 
 // signOffItem is the projection of the signatures' deadline.
-func (w *signOff) signOffItem(status string, met policy.Date) activities.DueItemRecord {
+func (w *signOff) signOffItem(status string, met policy.Date) decision.DueItemRecord {
 	return w.dueItem(signOffKey, kindRecordSignOff, w.st.Due.Due, status, met, w.st.Due.Rule)
 }
 
 // row is the record's row as it now stands.
-func (w *signOff) row() *activities.RecordWrite {
+func (w *signOff) row() *decision.RecordWrite {
 	p := w.in.Person
-	r := &activities.RecordWrite{
+	r := &decision.RecordWrite{
 		ID: w.in.RecordID, StaffID: p.StaffID, SupervisorID: p.SupervisorID, ManagerID: p.ManagerID, Team: p.Team,
 		SessionWorkflowID: w.in.SessionWorkflowID, SessionKind: w.in.SessionKind, HeldOn: w.in.HeldOn.String(),
 		DueOn: w.st.Due.Due.String(), RuleID: w.in.Rules.Rule, PreviousRecordID: w.in.PreviousRecordID,
@@ -358,22 +357,22 @@ func (w *signOff) schedule() Schedule {
 	it := Item{Key: signOffKey, Kind: kindRecordSignOff, Due: d.Due, Escalated: d.Escalated, Rule: d.Rule}
 	switch {
 	case w.supervisorMet():
-		it.Status, it.HeldOn = models.DueStatusMet, w.st.AvailableOn
+		it.Status, it.HeldOn = decision.DueStatusMet, w.st.AvailableOn
 	case w.awaitingSignatures():
 		it.Status = dueStatus(d.Overdue)
 	case w.st.SignedOn.IsZero():
-		it.Status = models.DueStatusClosed
+		it.Status = decision.DueStatusClosed
 	default:
-		it.Status, it.HeldOn = models.DueStatusMet, w.st.SignedOn
+		it.Status, it.HeldOn = decision.DueStatusMet, w.st.SignedOn
 	}
 	s.Items = append(s.Items, it)
 	if !w.st.SignedOn.IsZero() {
-		f := Item{Key: finaliseKey, Kind: kindRecordFinal, Due: w.st.SignedOn, Status: models.DueStatusDue, Rule: d.Rule}
+		f := Item{Key: finaliseKey, Kind: kindRecordFinal, Due: w.st.SignedOn, Status: decision.DueStatusDue, Rule: d.Rule}
 		switch w.st.Status {
-		case models.RecordFinalised:
-			f.Status, f.HeldOn = models.DueStatusMet, w.st.FinalisedOn
-		case models.RecordClosed:
-			f.Status = models.DueStatusClosed
+		case decision.RecordFinalised:
+			f.Status, f.HeldOn = decision.DueStatusMet, w.st.FinalisedOn
+		case decision.RecordClosed:
+			f.Status = decision.DueStatusClosed
 		}
 		s.Items = append(s.Items, f)
 	}
@@ -403,9 +402,9 @@ func (w *signOff) roleOf(actor string) string {
 	case "":
 		return ""
 	case w.in.Person.StaffID:
-		return models.RoleSupervisee
+		return decision.RoleSupervisee
 	case w.in.Person.SupervisorID:
-		return models.RoleSupervisor
+		return decision.RoleSupervisor
 	}
 	return ""
 }
@@ -417,9 +416,9 @@ func (w *signOff) check(ctx workflow.Context, requestID string) error {
 		return err
 	}
 	switch w.st.Status {
-	case models.RecordFinalised:
+	case decision.RecordFinalised:
 		return conflict("status", fmt.Sprintf("record %s was finalised by %s on %s and can never be amended", w.in.RecordID, w.st.FinalisedBy, w.st.FinalisedOn))
-	case models.RecordClosed:
+	case decision.RecordClosed:
 		return conflict("status", "the record is closed: "+w.st.ClosedReason)
 	}
 	return nil
@@ -437,7 +436,7 @@ func (w *signOff) mustBe(actor string, roles ...string) error {
 }
 
 func (w *signOff) holder(role string) string {
-	if role == models.RoleSupervisee {
+	if role == decision.RoleSupervisee {
 		return w.in.Person.StaffID
 	}
 	return w.in.Person.SupervisorID
@@ -466,10 +465,10 @@ func (w *signOff) validateText(ctx workflow.Context, in RecordTextInput) error {
 	if err := w.check(ctx, in.RequestID); err != nil {
 		return err
 	}
-	if err := w.mustBe(in.Actor, models.RoleSupervisor); err != nil {
+	if err := w.mustBe(in.Actor, decision.RoleSupervisor); err != nil {
 		return err
 	}
-	if w.st.Status != models.RecordDraft || w.st.Disputes > 0 {
+	if w.st.Status != decision.RecordDraft || w.st.Disputes > 0 {
 		return conflict("status", fmt.Sprintf("the record is %s at version %d: once signed, its text changes only by an agreed amendment", w.st.Status, w.st.Version))
 	}
 	return text("text", in.Text)
@@ -479,7 +478,7 @@ func (w *signOff) validateText(ctx workflow.Context, in RecordTextInput) error {
 func (w *signOff) writeText(ctx workflow.Context, in RecordTextInput) (RecordChange, error) {
 	w.touch()
 	w.st.Requests[in.RequestID] = UpdateWriteRecord
-	w.newVersion(models.VersionDraft, in.Text, "", "")
+	w.newVersion(decision.VersionDraft, in.Text, "", "")
 	w.write(ctx, "text:"+in.RequestID, in.Actor, "signoff.text_written", "", w.versionWrite(in.Actor))
 	return w.change(), nil
 }
@@ -489,12 +488,12 @@ func (w *signOff) newVersion(kind, text, supervisorView, superviseeView string) 
 	w.st.Kind, w.st.Text = kind, text
 	w.st.SupervisorView, w.st.SuperviseeView = supervisorView, superviseeView
 	w.st.SupervisorSigned, w.st.SuperviseeSigned = false, false
-	w.st.Status = models.RecordDraft
+	w.st.Status = decision.RecordDraft
 }
 
-func (w *signOff) versionWrite(author string) *activities.RecordWrite {
+func (w *signOff) versionWrite(author string) *decision.RecordWrite {
 	r := w.row()
-	r.Version = &activities.RecordVersionWrite{
+	r.Version = &decision.RecordVersionWrite{
 		Version: w.st.Version, Kind: w.st.Kind, Text: w.st.Text,
 		SupervisorView: w.st.SupervisorView, SuperviseeView: w.st.SuperviseeView, AuthorID: author,
 	}
@@ -502,8 +501,8 @@ func (w *signOff) versionWrite(author string) *activities.RecordWrite {
 }
 
 // write records one decision about the record.
-func (w *signOff) write(ctx workflow.Context, eventID, actor, action, reason string, rec *activities.RecordWrite, due ...activities.DueItemRecord) {
-	w.record(ctx, eventID, activities.Event{
+func (w *signOff) write(ctx workflow.Context, eventID, actor, action, reason string, rec *decision.RecordWrite, due ...decision.DueItemRecord) {
+	w.record(ctx, eventID, decision.Event{
 		Actor: actor, Action: action, RuleID: w.in.Rules.Rule, Reason: reason,
 		Detail: map[string]any{"record_id": w.in.RecordID, "version": w.st.Version, "status": w.st.Status},
 		Due:    due, Record: rec,
@@ -524,15 +523,15 @@ func (w *signOff) validateSign(ctx workflow.Context, in RecordSignInput) error {
 	switch {
 	case w.st.Version == 0:
 		return conflict("status", "there is no text to sign: the supervisor writes the record first")
-	case role == models.RoleSupervisor && w.st.SupervisorSigned:
+	case role == decision.RoleSupervisor && w.st.SupervisorSigned:
 		return conflict("actor", fmt.Sprintf("the supervisor has already signed version %d", w.st.Version))
-	case role == models.RoleSupervisee && w.st.SuperviseeSigned:
+	case role == decision.RoleSupervisee && w.st.SuperviseeSigned:
 		return conflict("actor", fmt.Sprintf("the supervisee has already signed version %d", w.st.Version))
-	case role == models.RoleSupervisee && w.st.Status == models.RecordDisputed:
+	case role == decision.RoleSupervisee && w.st.Status == decision.RecordDisputed:
 		return conflict("status", fmt.Sprintf("version %d is disputed: amend it by agreement or record both views, then both sign", w.st.Version))
-	case role == models.RoleSupervisee && !w.st.SupervisorSigned:
+	case role == decision.RoleSupervisee && !w.st.SupervisorSigned:
 		return conflict("status", fmt.Sprintf("the supervisor has not signed version %d yet: the supervisee checks and signs a signed record", w.st.Version))
-	case w.st.Status == models.RecordSigned:
+	case w.st.Status == decision.RecordSigned:
 		return conflict("status", "both have signed; the record awaits finalisation")
 	}
 	return nil
@@ -544,29 +543,29 @@ func (w *signOff) sign(ctx workflow.Context, in RecordSignInput) (RecordChange, 
 	w.touch()
 	w.st.Requests[in.RequestID] = UpdateSignRecord
 	role := w.roleOf(in.Actor)
-	var due []activities.DueItemRecord
-	if role == models.RoleSupervisor {
+	var due []decision.DueItemRecord
+	if role == decision.RoleSupervisor {
 		w.st.SupervisorSigned = true
-		w.st.Status = models.RecordAwaitingSupervisee
+		w.st.Status = decision.RecordAwaitingSupervisee
 		if w.in.Rules.SupervisorOwes() && w.st.AvailableOn.IsZero() {
 			// Signed and available to the supervisee: the supervisor's deadline is met.
 			w.st.AvailableOn = today(ctx)
-			due = append(due, w.signOffItem(models.DueStatusMet, w.st.AvailableOn))
+			due = append(due, w.signOffItem(decision.DueStatusMet, w.st.AvailableOn))
 		}
 	} else {
 		w.st.SuperviseeSigned = true
-		w.st.Status = models.RecordSigned
+		w.st.Status = decision.RecordSigned
 		w.st.SignedOn = today(ctx)
 		w.st.Outcome = w.outcome()
 		if !w.in.Rules.SupervisorOwes() {
-			due = append(due, w.signOffItem(models.DueStatusMet, w.st.SignedOn))
+			due = append(due, w.signOffItem(decision.DueStatusMet, w.st.SignedOn))
 		}
 		// The policies give the manager no time to finalise, so the item is
 		// listed from the day both signed and never goes overdue.
-		due = append(due, w.dueItem(finaliseKey, kindRecordFinal, w.st.SignedOn, models.DueStatusDue, policy.Date{}, w.in.Rules.Rule))
+		due = append(due, w.dueItem(finaliseKey, kindRecordFinal, w.st.SignedOn, decision.DueStatusDue, policy.Date{}, w.in.Rules.Rule))
 	}
 	rec := w.row()
-	rec.Signature = &activities.RecordSignatureWrite{Version: w.st.Version, Role: role, SignerID: in.Actor}
+	rec.Signature = &decision.RecordSignatureWrite{Version: w.st.Version, Role: role, SignerID: in.Actor}
 	w.write(ctx, "sign:"+in.RequestID, in.Actor, "signoff.signed", fmt.Sprintf("the %s signed version %d", role, w.st.Version), rec, due...)
 	return w.change(), nil
 }
@@ -574,28 +573,28 @@ func (w *signOff) sign(ctx workflow.Context, in RecordSignInput) (RecordChange, 
 // outcome is how the supervisee's check ended, shown on the next record.
 func (w *signOff) outcome() string {
 	switch w.st.Kind {
-	case models.VersionAmendment:
-		return models.OutcomeAmended
-	case models.VersionBothViews:
-		return models.OutcomeBothViews
+	case decision.VersionAmendment:
+		return decision.OutcomeAmended
+	case decision.VersionBothViews:
+		return decision.OutcomeBothViews
 	}
-	return models.OutcomeApproved
+	return decision.OutcomeApproved
 }
 
 func (w *signOff) validateDispute(ctx workflow.Context, in RecordDisputeInput) error {
 	if err := w.check(ctx, in.RequestID); err != nil {
 		return err
 	}
-	if err := w.mustBe(in.Actor, models.RoleSupervisee); err != nil {
+	if err := w.mustBe(in.Actor, decision.RoleSupervisee); err != nil {
 		return err
 	}
 	if err := w.checkVersion(in.Version); err != nil {
 		return err
 	}
 	switch {
-	case w.st.Status != models.RecordAwaitingSupervisee:
+	case w.st.Status != decision.RecordAwaitingSupervisee:
 		return conflict("status", fmt.Sprintf("the record is %s: the supervisee disputes a version the supervisor has signed and they have not", w.st.Status))
-	case w.st.Kind == models.VersionBothViews:
+	case w.st.Kind == decision.VersionBothViews:
 		return conflict("status", "both views are already on the record: sign it")
 	}
 	return text("view", in.View)
@@ -604,11 +603,11 @@ func (w *signOff) validateDispute(ctx workflow.Context, in RecordDisputeInput) e
 func (w *signOff) dispute(ctx workflow.Context, in RecordDisputeInput) (RecordChange, error) {
 	w.touch()
 	w.st.Requests[in.RequestID] = UpdateDisputeRecord
-	w.st.Status = models.RecordDisputed
+	w.st.Status = decision.RecordDisputed
 	w.st.Disputes++
 	w.st.DisputeView = in.View
 	rec := w.row()
-	rec.Dispute = &activities.RecordDisputeWrite{Version: w.st.Version, View: in.View, RaisedBy: in.Actor}
+	rec.Dispute = &decision.RecordDisputeWrite{Version: w.st.Version, View: in.View, RaisedBy: in.Actor}
 	// The view is personal: it lives on the record (purged with it at the
 	// end of retention), never in the append-only audit log.
 	w.write(ctx, "dispute:"+in.RequestID, in.Actor, "signoff.disputed", fmt.Sprintf("the supervisee disputed version %d; their view is on the record", w.st.Version), rec)
@@ -616,7 +615,7 @@ func (w *signOff) dispute(ctx workflow.Context, in RecordDisputeInput) (RecordCh
 }
 
 func (w *signOff) mustBeDisputed() error {
-	if w.st.Status != models.RecordDisputed {
+	if w.st.Status != decision.RecordDisputed {
 		return conflict("status", fmt.Sprintf("the record is %s, not disputed", w.st.Status))
 	}
 	return nil
@@ -627,7 +626,7 @@ func (w *signOff) validateAmend(ctx workflow.Context, in RecordAmendInput) error
 		return err
 	}
 	// Amended by agreement: either party may write the agreed text; both sign it.
-	if err := w.mustBe(in.Actor, models.RoleSupervisor, models.RoleSupervisee); err != nil {
+	if err := w.mustBe(in.Actor, decision.RoleSupervisor, decision.RoleSupervisee); err != nil {
 		return err
 	}
 	if err := w.mustBeDisputed(); err != nil {
@@ -645,7 +644,7 @@ func (w *signOff) validateAmend(ctx workflow.Context, in RecordAmendInput) error
 func (w *signOff) amend(ctx workflow.Context, in RecordAmendInput) (RecordChange, error) {
 	w.touch()
 	w.st.Requests[in.RequestID] = UpdateAmendRecord
-	w.newVersion(models.VersionAmendment, in.Text, "", "")
+	w.newVersion(decision.VersionAmendment, in.Text, "", "")
 	w.st.DisputeView = ""
 	w.write(ctx, "amend:"+in.RequestID, in.Actor, "signoff.amended", "amended by agreement after a dispute; both sign again", w.versionWrite(in.Actor))
 	return w.change(), nil
@@ -655,7 +654,7 @@ func (w *signOff) validateBothViews(ctx workflow.Context, in RecordBothViewsInpu
 	if err := w.check(ctx, in.RequestID); err != nil {
 		return err
 	}
-	if err := w.mustBe(in.Actor, models.RoleSupervisor); err != nil {
+	if err := w.mustBe(in.Actor, decision.RoleSupervisor); err != nil {
 		return err
 	}
 	if err := w.mustBeDisputed(); err != nil {
@@ -672,7 +671,7 @@ func (w *signOff) bothViews(ctx workflow.Context, in RecordBothViewsInput) (Reco
 	if supervisee == "" {
 		supervisee = w.st.DisputeView
 	}
-	w.newVersion(models.VersionBothViews, w.st.Text, in.SupervisorView, supervisee)
+	w.newVersion(decision.VersionBothViews, w.st.Text, in.SupervisorView, supervisee)
 	w.st.DisputeView = ""
 	w.write(ctx, "both-views:"+in.RequestID, in.Actor, "signoff.both_views_recorded", "no agreement: both views are noted on the record and signed by both", w.versionWrite(in.Actor))
 	return w.change(), nil
@@ -690,7 +689,7 @@ func (w *signOff) validateFinalise(ctx workflow.Context, in RecordFinaliseInput)
 		}
 		return invalidRule("actor", fmt.Sprintf("%q may not finalise: only the manager (%s) finalises the record", in.Actor, who), w.in.Rules.Rule)
 	}
-	if w.st.Status != models.RecordSigned {
+	if w.st.Status != decision.RecordSigned {
 		return conflict("status", fmt.Sprintf("the record is %s: it is finalised once both have signed", w.st.Status))
 	}
 	return nil
@@ -700,10 +699,10 @@ func (w *signOff) validateFinalise(ctx workflow.Context, in RecordFinaliseInput)
 func (w *signOff) finalise(ctx workflow.Context, in RecordFinaliseInput) (RecordChange, error) {
 	w.touch()
 	w.st.Requests[in.RequestID] = UpdateFinaliseRecord
-	w.st.Status = models.RecordFinalised
+	w.st.Status = decision.RecordFinalised
 	w.st.FinalisedBy = in.Actor
 	w.st.FinalisedOn = today(ctx)
 	w.write(ctx, "finalised", in.Actor, "signoff.finalised", "finalised after both signed: it can never be amended", w.row(),
-		w.dueItem(finaliseKey, kindRecordFinal, w.st.SignedOn, models.DueStatusMet, w.st.FinalisedOn, w.in.Rules.Rule))
+		w.dueItem(finaliseKey, kindRecordFinal, w.st.SignedOn, decision.DueStatusMet, w.st.FinalisedOn, w.in.Rules.Rule))
 	return w.change(), nil
 }

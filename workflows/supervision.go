@@ -6,7 +6,7 @@ import (
 
 	"go.temporal.io/sdk/workflow"
 
-	"github.com/securebase/securebase/activities"
+	"github.com/securebase/securebase/decision"
 	"github.com/securebase/securebase/policy"
 )
 
@@ -246,7 +246,7 @@ func Supervision(ctx workflow.Context, in SupervisionInput) (SupervisionResult, 
 		if !in.LastHeld.IsZero() {
 			detail["last_held"] = in.LastHeld.String() // imported
 		}
-		w.record(ctx, "started", activities.Event{
+		w.record(ctx, "started", decision.Event{
 			Actor:  in.Actor,
 			Action: "supervision.started",
 			RuleID: w.st.Session.Rule,
@@ -407,8 +407,8 @@ func (w *supervision) fireDeadlines(ctx workflow.Context) {
 }
 
 // allDue is the projection of every open duty.
-func (w *supervision) allDue() []activities.DueItemRecord {
-	var out []activities.DueItemRecord
+func (w *supervision) allDue() []decision.DueItemRecord {
+	var out []decision.DueItemRecord
 	for _, d := range w.duties() {
 		out = append(out, w.dueItem(d.key, d.kind, d.d.Due, dueStatus(d.d.Overdue), policy.Date{}, d.d.Rule))
 	}
@@ -416,7 +416,7 @@ func (w *supervision) allDue() []activities.DueItemRecord {
 }
 
 // dueOf projects one duty with a status.
-func (w *supervision) dueOf(key, kind string, d DueState, status string, met policy.Date) activities.DueItemRecord {
+func (w *supervision) dueOf(key, kind string, d DueState, status string, met policy.Date) decision.DueItemRecord {
 	return w.dueItem(key, kind, d.Due, status, met, d.Rule)
 }
 
@@ -491,7 +491,7 @@ func (w *supervision) leave(ctx workflow.Context, s LeaveSignal) {
 	if w.finished() {
 		return
 	}
-	var closed []activities.DueItemRecord
+	var closed []decision.DueItemRecord
 	for _, d := range w.duties() {
 		closed = append(closed, w.dueOf(d.key, d.kind, *d.d, "closed", policy.Date{}))
 	}
@@ -508,7 +508,7 @@ func (w *supervision) leave(ctx workflow.Context, s LeaveSignal) {
 		w.st.ClosedOn = today(ctx)
 	}
 	w.st.CloseReason = "left: " + s.Reason
-	w.record(ctx, "closed", activities.Event{
+	w.record(ctx, "closed", decision.Event{
 		Actor:  s.Actor,
 		Action: "supervision.closed",
 		Reason: w.st.CloseReason,

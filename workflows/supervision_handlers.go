@@ -6,7 +6,7 @@ import (
 
 	"go.temporal.io/sdk/workflow"
 
-	"github.com/securebase/securebase/activities"
+	"github.com/securebase/securebase/decision"
 	"github.com/securebase/securebase/policy"
 )
 
@@ -206,11 +206,11 @@ func (w *supervision) recordSession(ctx workflow.Context, in SupervisionSessionI
 	recordID := RecordID(w.in.Person.StaffID, in.RequestID)
 	previous := st.LastRecordID
 	st.LastRecordID = recordID
-	ev := activities.Event{
+	ev := decision.Event{
 		Actor:  in.Actor,
 		Action: "supervision.session_recorded",
 		RuleID: st.Session.Rule,
-		Session: &activities.SessionRecord{
+		Session: &decision.SessionRecord{
 			StaffID: w.in.Person.StaffID, SupervisorID: in.SupervisorID, Kind: "personal",
 			HeldOn: in.HeldOn.String(), DurationMinutes: in.DurationMinutes, RequestID: in.RequestID, Notes: in.Notes,
 		},
@@ -289,7 +289,7 @@ func (w *supervision) startSignOff(ctx workflow.Context, in SupervisionSessionIn
 	})
 	if err != nil {
 		workflow.GetLogger(ctx).Error("sign-off not started", "record", recordID, "error", err)
-		w.record(ctx, "signoff-failed:"+in.RequestID, activities.Event{
+		w.record(ctx, "signoff-failed:"+in.RequestID, decision.Event{
 			Actor: "system", Action: "supervision.signoff_not_started", RuleID: w.in.SignOff.Rule,
 			Reason: err.Error(), Detail: map[string]any{"record_id": recordID},
 		})
@@ -343,8 +343,8 @@ func (w *supervision) addBookings(dates ...policy.Date) {
 
 // horizonDue projects a change of the booking duty: the occurrence met, if
 // the bookings now reach further, and the one now open.
-func (w *supervision) horizonDue(met *DueState, on policy.Date) []activities.DueItemRecord {
-	var out []activities.DueItemRecord
+func (w *supervision) horizonDue(met *DueState, on policy.Date) []decision.DueItemRecord {
+	var out []decision.DueItemRecord
 	if met != nil {
 		out = append(out, w.dueOf(fmt.Sprintf("booking-horizon:%d", met.Seq), ItemHorizon, *met, "met", on))
 	}
@@ -369,7 +369,7 @@ func (w *supervision) book(ctx workflow.Context, in BookingInput) (SupervisionCh
 	if h := w.in.BookingHorizon; h != nil {
 		rule = h.Rule
 	}
-	w.record(ctx, "booked:"+in.RequestID, activities.Event{
+	w.record(ctx, "booked:"+in.RequestID, decision.Event{
 		Actor: in.Actor, Action: "supervision.booked", RuleID: rule,
 		Detail: map[string]any{"dates": dates, "booked_to": w.lastBooked().String()},
 		Due:    w.horizonDue(met, now),
@@ -440,7 +440,7 @@ func (w *supervision) cancel(ctx workflow.Context, in CancellationInput) (Superv
 		w.addBookings(in.RebookOn)
 		detail["rebook_on"] = in.RebookOn.String()
 	}
-	var due []activities.DueItemRecord
+	var due []decision.DueItemRecord
 	if r := w.in.RebookWithin; r != nil {
 		rule = r.Rule
 		rb := Rebooking{BookedOn: in.BookedOn, CancelledOn: now, DueState: DueState{Due: r.Period.AddTo(now, w.cal), Rule: r.Rule}}
@@ -455,7 +455,7 @@ func (w *supervision) cancel(ctx workflow.Context, in CancellationInput) (Superv
 	}
 	met := w.refreshHorizon(now)
 	due = append(due, w.horizonDue(met, now)...)
-	w.record(ctx, "cancelled:"+in.RequestID, activities.Event{
+	w.record(ctx, "cancelled:"+in.RequestID, decision.Event{
 		Actor: in.Actor, Action: "supervision.cancelled", RuleID: rule, Reason: in.Reason,
 		Detail: detail, Due: due,
 	})
@@ -507,7 +507,7 @@ func (w *supervision) recordAbsence(ctx workflow.Context, in AbsenceInput) (Supe
 	st.Requests[in.RequestID] = UpdateRecordAbsence
 	st.Absences++
 	detail := map[string]any{"who": in.Who, "kind": in.Kind, "from": in.From.String(), "to": in.To.String()}
-	ev := activities.Event{Actor: in.Actor, Action: "supervision.absence_recorded", Reason: in.Reason, RuleID: st.Session.Rule, Detail: detail}
+	ev := decision.Event{Actor: in.Actor, Action: "supervision.absence_recorded", Reason: in.Reason, RuleID: st.Session.Rule, Detail: detail}
 	if in.Who == "supervisee" {
 		st.Gaps = append(st.Gaps, Gap{Seq: st.Absences, Kind: in.Kind, From: in.From, To: in.To, Reason: in.Reason})
 		w.record(ctx, "absence:"+in.RequestID, ev)
@@ -571,7 +571,7 @@ func (w *supervision) recordReturn(ctx workflow.Context, in ReturnInput) (Superv
 	w.touch()
 	st := w.st
 	st.Requests[in.RequestID] = UpdateRecordReturn
-	ev := activities.Event{Actor: in.Actor, Action: "supervision.returned", RuleID: st.Session.Rule, Detail: map[string]any{"who": in.Who, "on": in.On.String()}}
+	ev := decision.Event{Actor: in.Actor, Action: "supervision.returned", RuleID: st.Session.Rule, Detail: map[string]any{"who": in.Who, "on": in.On.String()}}
 	if in.Who == "supervisee" {
 		w.openGap().To = in.On
 	} else {
@@ -583,12 +583,12 @@ func (w *supervision) recordReturn(ctx workflow.Context, in ReturnInput) (Superv
 }
 
 // closeCovers closes the open cover deadlines of the supervisor's absence.
-func (w *supervision) closeCovers() []activities.DueItemRecord {
+func (w *supervision) closeCovers() []decision.DueItemRecord {
 	a := w.st.Absence
 	if a == nil {
 		return nil
 	}
-	var out []activities.DueItemRecord
+	var out []decision.DueItemRecord
 	for i := range a.Covers {
 		if c := &a.Covers[i]; c.MetOn.IsZero() && !c.Closed {
 			c.Closed = true
@@ -622,7 +622,7 @@ func (w *supervision) arrangeCover(ctx workflow.Context, in CoverInput) (Supervi
 	a := w.st.Absence
 	w.st.Requests[in.RequestID] = UpdateArrangeCover
 	a.CoverBy = in.CoverSupervisorID
-	ev := activities.Event{
+	ev := decision.Event{
 		Actor: in.Actor, Action: "supervision.cover_arranged", RuleID: w.st.Session.Rule,
 		Detail: map[string]any{"cover_supervisor_id": in.CoverSupervisorID, "from": in.From.String(), "absent_since": a.From.String()},
 	}
@@ -660,7 +660,7 @@ func (w *supervision) recordShifts(ctx workflow.Context, in ShiftsInput) (Superv
 	st.Requests[in.RequestID] = UpdateRecordShifts
 	st.Shifts += in.Shifts
 	c := w.in.Cadence
-	ev := activities.Event{
+	ev := decision.Event{
 		Actor: in.Actor, Action: "supervision.shifts_recorded", RuleID: c.Rule,
 		Detail: map[string]any{"shifts": in.Shifts, "through": in.Through.String(), "since_session": st.Shifts},
 	}
@@ -703,10 +703,10 @@ func (w *supervision) recordObservation(ctx workflow.Context, in ObservationInpu
 			detail["recorded_late"] = true
 		}
 	}
-	w.record(ctx, "observation:"+in.RequestID, activities.Event{
+	w.record(ctx, "observation:"+in.RequestID, decision.Event{
 		Actor: in.Actor, Action: "supervision.observation_recorded", RuleID: met.Rule, Reason: in.Notes,
 		Detail: detail,
-		Due: []activities.DueItemRecord{
+		Due: []decision.DueItemRecord{
 			w.dueOf(fmt.Sprintf("observation:%d", met.Seq), ItemObservation, met, "met", in.HeldOn),
 			w.dueOf(fmt.Sprintf("observation:%d", st.Observation.Seq), ItemObservation, st.Observation, "due", policy.Date{}),
 		},
@@ -743,7 +743,7 @@ func (w *supervision) recordAppraisal(ctx workflow.Context, in AppraisalInput) (
 	st := w.st
 	st.Requests[in.RequestID] = UpdateRecordAppraisal
 	d := w.in.Duties
-	var due []activities.DueItemRecord
+	var due []decision.DueItemRecord
 	var rule string
 	next := &st.Appraisal
 	switch in.Kind {
@@ -777,7 +777,7 @@ func (w *supervision) recordAppraisal(ctx workflow.Context, in AppraisalInput) (
 			due = append(due, w.dueOf(fmt.Sprintf("appraisal-mid-term:%d", st.MidTerm.Seq), ItemMidTerm, st.MidTerm, "due", policy.Date{}))
 		}
 	}
-	w.record(ctx, "appraisal:"+in.RequestID, activities.Event{
+	w.record(ctx, "appraisal:"+in.RequestID, decision.Event{
 		Actor: in.Actor, Action: "supervision.appraisal_recorded", RuleID: rule, Reason: in.Notes,
 		Detail: map[string]any{"kind": in.Kind, "held_on": in.HeldOn.String()},
 		Due:    due,
@@ -811,7 +811,7 @@ func (w *supervision) agreeStudentPhase(ctx workflow.Context, in StudentPhaseInp
 	w.st.Requests[in.RequestID] = UpdateAgreeStudentPhase
 	w.st.AgreedFrom = in.From
 	c := w.in.Cadence
-	w.record(ctx, "phase:"+in.RequestID, activities.Event{
+	w.record(ctx, "phase:"+in.RequestID, decision.Event{
 		Actor: in.Actor, Action: "supervision.phase_agreed", RuleID: c.ThenRule,
 		Detail: map[string]any{"from": in.From.String(), "every": c.Every.String(), "then_every": c.ThenEvery.String()},
 	})
@@ -854,7 +854,7 @@ func (w *supervision) addExtraSessions(ctx workflow.Context, in ExtraSessionsInp
 	st.Requests[in.RequestID] = UpdateAddExtraSessions
 	st.Extra = &ExtraWindow{From: in.From, Until: in.Until, Reason: in.Reason}
 	x := w.in.Cadence.Extra
-	ev := activities.Event{
+	ev := decision.Event{
 		Actor: in.Actor, Action: "supervision.extra_sessions", RuleID: x.Rule, Reason: in.Reason,
 		Detail: map[string]any{"from": in.From.String(), "until": in.Until.String(), "every": x.Every.String()},
 	}
@@ -889,12 +889,12 @@ func (w *supervision) changeSupervisor(ctx workflow.Context, in SupervisorInput)
 	st.SupervisorID, st.ManagerID = in.SupervisorID, in.ManagerID
 	due := w.closeCovers()
 	st.Absence = nil
-	w.record(ctx, "supervisor:"+in.RequestID, activities.Event{
+	w.record(ctx, "supervisor:"+in.RequestID, decision.Event{
 		Actor:      in.Actor,
 		Action:     "supervision.supervisor_changed",
 		RuleID:     st.Session.Rule,
 		Detail:     map[string]any{"from_supervisor": previous, "to_supervisor": in.SupervisorID, "next_due": st.Session.Due.String()},
-		Supervisor: &activities.SupervisorRecord{StaffID: w.in.Person.StaffID, SupervisorID: in.SupervisorID, From: in.From.String()},
+		Supervisor: &decision.SupervisorRecord{StaffID: w.in.Person.StaffID, SupervisorID: in.SupervisorID, From: in.From.String()},
 		Due:        due,
 	})
 	return w.result(), nil

@@ -12,7 +12,7 @@ import (
 
 	"go.temporal.io/sdk/workflow"
 
-	"github.com/securebase/securebase/activities"
+	"github.com/securebase/securebase/decision"
 	"github.com/securebase/securebase/policy"
 )
 
@@ -129,7 +129,7 @@ func TeamDuty(ctx workflow.Context, in TeamDutyInput) error {
 		return err
 	}
 	if in.State == nil {
-		w.record(ctx, "started", activities.Event{
+		w.record(ctx, "started", decision.Event{
 			Actor: in.Actor, Action: "team_duty.started", RuleID: in.Duty.Rule,
 			Detail: map[string]any{"team": in.Team, "duty": in.Duty.Duty, "every": in.Duty.Every.String(), "held_by": in.Duty.HeldBy},
 			Due:    w.allDue(),
@@ -160,12 +160,12 @@ func recordKey(held policy.Date) string { return "record:" + held.String() }
 func (w *teamDuty) recordKind() string { return w.in.Duty.Duty + "_record" }
 
 // dueItem is the lifecycle's, with the team on it (a team duty has no staff).
-func (w *teamDuty) item(key, kind string, d *DueState, status string, met policy.Date) activities.DueItemRecord {
+func (w *teamDuty) item(key, kind string, d *DueState, status string, met policy.Date) decision.DueItemRecord {
 	return w.dueItem(key, kind, d.Due, status, met, d.Rule)
 }
 
-func (w *teamDuty) allDue() []activities.DueItemRecord {
-	out := []activities.DueItemRecord{w.item(w.dutyKey(w.st.Next), w.in.Duty.Duty, w.st.Next, dueStatus(w.st.Next.Overdue), policy.Date{})}
+func (w *teamDuty) allDue() []decision.DueItemRecord {
+	out := []decision.DueItemRecord{w.item(w.dutyKey(w.st.Next), w.in.Duty.Duty, w.st.Next, dueStatus(w.st.Next.Overdue), policy.Date{})}
 	for _, held := range slices.Sorted(maps.Keys(w.st.Records)) {
 		r := w.st.Records[held]
 		out = append(out, w.item("record:"+held, w.recordKind(), r, dueStatus(r.Overdue), policy.Date{}))
@@ -204,11 +204,11 @@ func (w *teamDuty) fireOne(ctx workflow.Context, d *DueState, key, kind, what st
 	recipient, role := w.holder()
 	if !d.Overdue && !now.Before(d.Due.EndInstant()) {
 		d.Overdue = true
-		w.record(ctx, "overdue:"+key, activities.Event{
+		w.record(ctx, "overdue:"+key, decision.Event{
 			Actor: "system", Action: "team_duty.overdue", RuleID: d.Rule,
 			Reason: fmt.Sprintf("%s in team %s due %s was not done", what, w.in.Team, d.Due),
-			Due:    []activities.DueItemRecord{w.item(key, kind, d, "overdue", policy.Date{})},
-			Notifications: []activities.NotificationRecord{{
+			Due:    []decision.DueItemRecord{w.item(key, kind, d, "overdue", policy.Date{})},
+			Notifications: []decision.NotificationRecord{{
 				Recipient: recipient, RecipientRole: role, Kind: "overdue", DueKey: key,
 				Subject: fmt.Sprintf("Overdue: %s in team %s", what, w.in.Team),
 				Body:    fmt.Sprintf("The %s of team %s (%s) was due on %s and has not been recorded (%s).", what, w.in.Team, w.in.Authority, d.Due, d.Rule),
@@ -217,10 +217,10 @@ func (w *teamDuty) fireOne(ctx workflow.Context, d *DueState, key, kind, what st
 	}
 	if w.escalates(d, now) {
 		d.Escalated = true
-		w.record(ctx, "escalation:"+key, activities.Event{
+		w.record(ctx, "escalation:"+key, decision.Event{
 			Actor: "system", Action: "team_duty.escalated", RuleID: w.escalation.Rule,
 			Reason: fmt.Sprintf("%s in team %s due %s still not done %s later", what, w.in.Team, d.Due, w.escalation.After),
-			Notifications: []activities.NotificationRecord{{
+			Notifications: []decision.NotificationRecord{{
 				RecipientRole: "senior_manager", Kind: "escalation", DueKey: key,
 				Subject: fmt.Sprintf("Escalation: %s in team %s", what, w.in.Team),
 				Body:    fmt.Sprintf("The %s of team %s (%s) was due on %s and is still not recorded (%s, %s).", what, w.in.Team, w.in.Authority, d.Due, d.Rule, w.escalation.Rule),
@@ -258,10 +258,10 @@ func (w *teamDuty) held(ctx workflow.Context, in TeamDutyHeld) (TeamDutySchedule
 	w.st.Held++
 	w.st.LastHeld = in.HeldOn
 	d := w.st.Next
-	ev := activities.Event{
+	ev := decision.Event{
 		Actor: in.Actor, Action: "team_duty.held", RuleID: d.Rule,
 		Detail: map[string]any{"team": w.in.Team, "duty": w.in.Duty.Duty, "held_on": in.HeldOn.String(), "attendees": in.Attendees, "notes": in.Notes},
-		Due:    []activities.DueItemRecord{w.item(w.dutyKey(d), w.in.Duty.Duty, d, "met", in.HeldOn)},
+		Due:    []decision.DueItemRecord{w.item(w.dutyKey(d), w.in.Duty.Duty, d, "met", in.HeldOn)},
 	}
 	w.st.Next = &DueState{Seq: d.Seq + 1, Due: w.dueFrom(in.HeldOn), Rule: w.in.Duty.Rule}
 	ev.Due = append(ev.Due, w.item(w.dutyKey(w.st.Next), w.in.Duty.Duty, w.st.Next, "due", policy.Date{}))
@@ -299,10 +299,10 @@ func (w *teamDuty) recorded(ctx workflow.Context, in TeamDutyRecorded) (TeamDuty
 	w.st.Requests[in.RequestID] = UpdateTeamDutyRecorded
 	r := w.st.Records[in.HeldOn.String()]
 	delete(w.st.Records, in.HeldOn.String())
-	w.record(ctx, "recorded:"+in.RequestID, activities.Event{
+	w.record(ctx, "recorded:"+in.RequestID, decision.Event{
 		Actor: in.Actor, Action: "team_duty.recorded", RuleID: r.Rule,
 		Detail: map[string]any{"team": w.in.Team, "duty": w.in.Duty.Duty, "held_on": in.HeldOn.String(), "recorded_on": in.RecordedOn.String(), "recorded_late": in.RecordedOn.After(r.Due)},
-		Due:    []activities.DueItemRecord{w.item(recordKey(in.HeldOn), w.recordKind(), r, "met", in.RecordedOn)},
+		Due:    []decision.DueItemRecord{w.item(recordKey(in.HeldOn), w.recordKind(), r, "met", in.RecordedOn)},
 	})
 	return w.schedule(), nil
 }

@@ -1,6 +1,10 @@
-package activities
+package decision
 
 import "time"
+
+// InvalidEventError is the application error type of an Event that can never
+// be written (missing keys, malformed dates). Retrying cannot fix it.
+const InvalidEventError = "InvalidEvent"
 
 // Activity names: registered under these constants so renaming a Go function
 // never changes what running histories call.
