@@ -172,18 +172,8 @@ func (s *Server) planAllocation(ctx context.Context, look staffBook, actor strin
 // startCase starts a case's lifecycle; a case id already used is
 // WorkflowExecutionAlreadyStarted, for the caller to compare.
 func (s *Server) startCase(ctx context.Context, in workflows.CaseInput, holder *models.Staff) error {
-	summary, details := workflows.Describe(workflows.CaseWorkflow, in)
-	_, err := s.Temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
-		ID: workflows.ID(workflows.KindCase, in.CaseID), TaskQueue: workflows.TaskQueue,
-		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
-		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_FAIL,
-		// Without it the SDK answers a used id with that run's handle, and an
-		// import would count a case started before as new.
-		WorkflowExecutionErrorWhenAlreadyStarted: true,
-		TypedSearchAttributes:                    workflows.SearchAttributes(holder.ID, in.Authority, in.Team, workflows.KindCase),
-		StaticSummary:                            summary,
-		StaticDetails:                            details,
-	}, workflows.CaseWorkflow, in)
+	attrs := workflows.SearchAttributes(holder.ID, in.Authority, in.Team, workflows.KindCase)
+	_, err := s.startNew(ctx, workflows.ID(workflows.KindCase, in.CaseID), workflows.CaseWorkflow, attrs, in)
 	return err
 }
 
@@ -335,6 +325,12 @@ func lineOf(ctx context.Context, look staffBook, st *models.Staff) (string, stri
 // and tells it of the change: signal-with-start is idempotent, and the
 // caseload counts a case once however often it hears of it.
 func (s *Server) ensureCaseload(ctx context.Context, pack *policy.Pack, st *models.Staff, supervisorID, managerID string, on policy.Date, op, caseID string) error {
+	return s.signalCaseload(ctx, pack, st, supervisorID, managerID, on, workflows.SignalCaseloadChange, workflows.CaseloadChange{Op: op, CaseID: caseID, On: on})
+}
+
+// signalCaseload is ensureCaseload for one change or a batch (an import's:
+// one signal a worker, not one a case); on is the first change's day.
+func (s *Server) signalCaseload(ctx context.Context, pack *policy.Pack, st *models.Staff, supervisorID, managerID string, on policy.Date, signal string, change any) error {
 	in := workflows.CaseloadInput{
 		StaffID: st.ID, Name: st.Name, Authority: st.Authority, Team: st.Team, SupervisorID: supervisorID, ManagerID: managerID,
 		Start: on, Pack: pack.Ref(), Escalation: pack.Escalation, ClosureDays: pack.ClosureDays, Actor: "system",
@@ -348,8 +344,7 @@ func (s *Server) ensureCaseload(ctx context.Context, pack *policy.Pack, st *mode
 		in.ASYEStart, _ = policy.ParseDate(st.StartDate)
 	}
 	summary, details := workflows.Describe(workflows.CaseloadWorkflow, in)
-	_, err := s.Temporal.SignalWithStartWorkflow(ctx, workflows.ID(workflows.KindCaseload, st.ID), workflows.SignalCaseloadChange,
-		workflows.CaseloadChange{Op: op, CaseID: caseID, On: on},
+	_, err := s.Temporal.SignalWithStartWorkflow(ctx, workflows.ID(workflows.KindCaseload, st.ID), signal, change,
 		client.StartWorkflowOptions{
 			TaskQueue: workflows.TaskQueue, WorkflowIDReusePolicy: enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
 			TypedSearchAttributes: workflows.SearchAttributes(st.ID, st.Authority, st.Team, workflows.KindCaseload),

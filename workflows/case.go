@@ -22,6 +22,8 @@ const (
 	UpdateCaseloadAnalysis = "RecordCaseloadAnalysis"
 	// SignalCaseloadChange tells a worker's caseload a case came or went.
 	SignalCaseloadChange = "CaseloadChange"
+	// SignalCaseloadChanges tells it of many at once (an import's).
+	SignalCaseloadChanges = "CaseloadChanges"
 )
 
 // CaseInput starts (or continues) a child's case lifecycle. The rules travel
