@@ -783,7 +783,7 @@ type ImportChunk struct {
 
 // SplitImport cuts a file into chunks of up to size rows for a client that
 // imports it a request at a time (to show progress): staff are ordered so a
-// line manager comes before the people they supervise.
+// line manager comes before the people they supervise, cases by worker.
 func SplitImport(kind string, file []byte, size int) ([]ImportChunk, error) {
 	r := csv.NewReader(bytes.NewReader(file))
 	r.FieldsPerRecord = -1
@@ -791,16 +791,18 @@ func SplitImport(kind string, file []byte, size int) ([]ImportChunk, error) {
 	if err != nil {
 		return nil, fmt.Errorf("cannot read the CSV header: %w", err)
 	}
-	idCol, mgrCol := -1, -1
+	idCol, mgrCol, workerCol := -1, -1, -1
 	for i, h := range header {
 		name := strings.ToLower(headerSpace.ReplaceAllString(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")), "_"))
-		for _, c := range staffColumns[:7] {
+		for _, c := range append(staffColumns[:7:7], caseColumns[4]) {
 			if c.name == name || slices.Contains(c.aliases, name) {
 				switch c.name {
 				case "staff_number":
 					idCol = i
 				case "line_manager":
 					mgrCol = i
+				case "allocated_worker":
+					workerCol = i
 				}
 			}
 		}
@@ -822,13 +824,18 @@ func SplitImport(kind string, file []byte, size int) ([]ImportChunk, error) {
 		line, _ := r.FieldPos(0)
 		recs = append(recs, rec{fields: f, line: line})
 	}
-	if kind == ImportStaff && idCol >= 0 && mgrCol >= 0 {
-		at := func(f []string, i int) string {
-			if i < len(f) {
-				return strings.TrimSpace(f[i])
-			}
-			return ""
+	at := func(f []string, i int) string {
+		if i < len(f) {
+			return strings.TrimSpace(f[i])
 		}
+		return ""
+	}
+	if kind == ImportCases && workerCol >= 0 {
+		// A worker's cases together (in the file's order), so that a chunk
+		// tells each caseload of its cases in one signal.
+		slices.SortStableFunc(recs, func(a, b rec) int { return strings.Compare(at(a.fields, workerCol), at(b.fields, workerCol)) })
+	}
+	if kind == ImportStaff && idCol >= 0 && mgrCol >= 0 {
 		manager := map[string]string{}
 		for _, x := range recs {
 			manager[at(x.fields, idCol)] = at(x.fields, mgrCol)
