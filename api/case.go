@@ -89,7 +89,7 @@ func (s *Server) allocateCase(ctx context.Context, actor string, req AllocateReq
 		return 0, nil, err
 	}
 	var started *serviceerror.WorkflowExecutionAlreadyStarted
-	if err := s.startCase(ctx, in, holder); err != nil && !errors.As(err, &started) {
+	if err := s.startCase(ctx, in); err != nil && !errors.As(err, &started) {
 		return 0, nil, err
 	}
 	if err := s.ensureCaseload(ctx, pack, holder, in.SupervisorID, in.ManagerID, on, "add", req.CaseID); err != nil {
@@ -171,9 +171,9 @@ func (s *Server) planAllocation(ctx context.Context, look staffBook, actor strin
 
 // startCase starts a case's lifecycle; a case id already used is
 // WorkflowExecutionAlreadyStarted, for the caller to compare.
-func (s *Server) startCase(ctx context.Context, in workflows.CaseInput, holder *models.Staff) error {
-	attrs := workflows.SearchAttributes(holder.ID, in.Authority, in.Team, workflows.KindCase)
-	_, err := s.startNew(ctx, workflows.ID(workflows.KindCase, in.CaseID), workflows.CaseWorkflow, attrs, in)
+func (s *Server) startCase(ctx context.Context, in workflows.CaseInput) error {
+	in.AttrsAtStart = true
+	_, err := s.startNew(ctx, workflows.ID(workflows.KindCase, in.CaseID), workflows.CaseWorkflow, workflows.CaseStartAttributes(in), in)
 	return err
 }
 

@@ -646,7 +646,7 @@ func (s *Server) importCases(ctx context.Context, actor string, rows []importRow
 		var probs []ImportProblem
 		unchanged := false
 		var started *serviceerror.WorkflowExecutionAlreadyStarted
-		err := s.startCase(ctx, p.in, p.holder)
+		err := s.startCase(ctx, p.in)
 		switch {
 		case errors.As(err, &started):
 			// Started since the check (an earlier, interrupted import):
