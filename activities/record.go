@@ -224,10 +224,13 @@ func upsertStaff(tx *gorm.DB, s *StaffRecord) error {
 
 // assignSupervisor opens a supervision relationship from rec.From, closing
 // the open one on that day. Re-stating the current supervisor changes
-// nothing, so several workflows may report the same change.
+// nothing, so several workflows may report the same change; a rehire opens
+// its period's own, whoever the supervisor.
 func assignSupervisor(tx *gorm.DB, ev Event) error {
 	rec := ev.Supervisor
 	now := time.Now().UTC()
+	// A rehire's assignment is the new period's, under the same supervisor too.
+	rehire := ev.Staff != nil && ev.Staff.Period > 1
 
 	var open models.SupervisorAssignment
 	err := tx.Where("staff_id = ? AND to_date IS NULL", rec.StaffID).Take(&open).Error
@@ -236,7 +239,7 @@ func assignSupervisor(tx *gorm.DB, ev Event) error {
 		// First supervisor.
 	case err != nil:
 		return fmt.Errorf("find current supervisor of %s: %w", rec.StaffID, err)
-	case open.SupervisorID == rec.SupervisorID:
+	case open.SupervisorID == rec.SupervisorID && !(rehire && open.From < rec.From):
 		return nil
 	case rec.From < open.From:
 		return invalid("event %s/%s: supervisor change for %s from %s predates the current assignment (from %s)",
