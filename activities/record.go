@@ -188,6 +188,7 @@ func upsertStaff(tx *gorm.DB, s *StaffRecord) error {
 		PackVersion: s.PackVersion,
 		LeftOn:      s.LeftOn,
 		Period:      period,
+		ASYEStart:   s.ASYEStart,
 	}
 	if s.SupervisorID != "" {
 		row.SupervisorID = &s.SupervisorID
@@ -199,6 +200,9 @@ func upsertStaff(tx *gorm.DB, s *StaffRecord) error {
 	}, clause.Assignment{
 		Column: clause.Column{Name: "left_on"},
 		Value:  gorm.Expr("CASE WHEN excluded.left_on = '' AND excluded.period = staff.period THEN staff.left_on ELSE excluded.left_on END"),
+	}, clause.Assignment{
+		Column: clause.Column{Name: "asye_start"},
+		Value:  gorm.Expr("CASE WHEN excluded.asye_start = '' THEN staff.asye_start ELSE excluded.asye_start END"),
 	})
 	err := tx.Clauses(clause.OnConflict{
 		Columns: columns("id"), DoUpdates: set,

@@ -297,12 +297,21 @@ func (s *Server) asyeShare(pack *policy.Pack, st *models.Staff, on policy.Date) 
 	if st.Role != "nqsw" {
 		return 0
 	}
-	start, err := policy.ParseDate(st.StartDate)
+	start, err := asyeStart(st)
 	if err != nil {
 		return 0
 	}
 	pct, _ := pack.ASYE.ShareAt(start, on, pack.Calendar())
 	return pct
+}
+
+// asyeStart is the day an NQSW's programme began: an import's asye_start,
+// else their start date.
+func asyeStart(st *models.Staff) (policy.Date, error) {
+	if st.ASYEStart != "" {
+		return policy.ParseDate(st.ASYEStart)
+	}
+	return policy.ParseDate(st.StartDate)
 }
 
 // lineOf is a worker's supervisor and the supervisor's manager.
@@ -341,7 +350,7 @@ func (s *Server) signalCaseload(ctx context.Context, pack *policy.Pack, st *mode
 	if st.Role == "nqsw" {
 		a := pack.ASYE
 		in.ASYE = &a
-		in.ASYEStart, _ = policy.ParseDate(st.StartDate)
+		in.ASYEStart, _ = asyeStart(st)
 	}
 	summary, details := workflows.Describe(workflows.CaseloadWorkflow, in)
 	_, err := s.Temporal.SignalWithStartWorkflow(ctx, workflows.ID(workflows.KindCaseload, st.ID), signal, change,

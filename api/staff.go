@@ -413,6 +413,9 @@ func onboarding(actor string, req StaffRequest, v staffStart, period int, manage
 			SupervisorID: req.SupervisorID, StartDate: start.String(), Status: "active", PackVersion: pack.Version, Period: period,
 		},
 	}
+	if req.Role == "nqsw" && !v.asyeStart.IsZero() {
+		in.Staff.ASYEStart = v.asyeStart.String()
+	}
 	person := workflows.Person{
 		StaffID: req.ID, Name: req.Name, Authority: req.Authority, Team: req.Team, Role: req.Role,
 		SupervisorID: req.SupervisorID, ManagerID: managerID, Start: start, DutiesFrom: v.dutiesFrom,
