@@ -184,6 +184,7 @@ func upsertStaff(tx *gorm.DB, s *StaffRecord) error {
 		PackVersion: s.PackVersion,
 		LeftOn:      s.LeftOn,
 		Period:      period,
+		ASYEStart:   s.ASYEStart,
 	}
 	if s.SupervisorID != "" {
 		row.SupervisorID = &s.SupervisorID
@@ -195,6 +196,9 @@ func upsertStaff(tx *gorm.DB, s *StaffRecord) error {
 	}, clause.Assignment{
 		Column: clause.Column{Name: "left_on"},
 		Value:  gorm.Expr("CASE WHEN excluded.left_on = '' AND excluded.period = staff.period THEN staff.left_on ELSE excluded.left_on END"),
+	}, clause.Assignment{
+		Column: clause.Column{Name: "asye_start"},
+		Value:  gorm.Expr("CASE WHEN excluded.asye_start = '' THEN staff.asye_start ELSE excluded.asye_start END"),
 	})
 	err := tx.Clauses(clause.OnConflict{
 		Columns: columns("id"), DoUpdates: set,
@@ -220,10 +224,13 @@ func upsertStaff(tx *gorm.DB, s *StaffRecord) error {
 
 // assignSupervisor opens a supervision relationship from rec.From, closing
 // the open one on that day. Re-stating the current supervisor changes
-// nothing, so several workflows may report the same change.
+// nothing, so several workflows may report the same change; a rehire opens
+// its period's own, whoever the supervisor.
 func assignSupervisor(tx *gorm.DB, ev Event) error {
 	rec := ev.Supervisor
 	now := time.Now().UTC()
+	// A rehire's assignment is the new period's, under the same supervisor too.
+	rehire := ev.Staff != nil && ev.Staff.Period > 1
 
 	var open models.SupervisorAssignment
 	err := tx.Where("staff_id = ? AND to_date IS NULL", rec.StaffID).Take(&open).Error
@@ -232,7 +239,7 @@ func assignSupervisor(tx *gorm.DB, ev Event) error {
 		// First supervisor.
 	case err != nil:
 		return fmt.Errorf("find current supervisor of %s: %w", rec.StaffID, err)
-	case open.SupervisorID == rec.SupervisorID:
+	case open.SupervisorID == rec.SupervisorID && !(rehire && open.From < rec.From):
 		return nil
 	case rec.From < open.From:
 		return invalid("event %s/%s: supervisor change for %s from %s predates the current assignment (from %s)",

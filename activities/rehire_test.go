@@ -59,3 +59,38 @@ func TestStaffRehireStartsAPeriod(t *testing.T) {
 		check("left again", "2025-09-01", "2026-06-30", "left", 2, "1:2024-01-08..2025-03-31 2:2025-09-01..2026-06-30 ")
 	})
 }
+
+// A rehire under the supervisor they had before leaving opens a new
+// assignment from the new start: the earlier period's is closed that day,
+// not kept open across the gap as if they had never left.
+func TestRehireSameSupervisorNewAssignment(t *testing.T) {
+	each(t, func(t *testing.T, db *gorm.DB) {
+		onboard := func(workflowID, start string, period int) {
+			t.Helper()
+			ev := onboarding()
+			ev.WorkflowID, ev.Session, ev.Due, ev.Notifications = workflowID, nil, nil, nil
+			ev.Staff.StartDate, ev.Staff.Period = start, period
+			ev.Supervisor.From = start
+			if _, err := (activities.Activities{DB: db}).RecordEvent(context.Background(), ev); err != nil {
+				t.Fatal(err)
+			}
+		}
+		onboard("Onboard:emp-1", "2024-01-08", 1)
+		onboard("Onboard:emp-1.p2", "2025-09-01", 2)
+		var as []models.SupervisorAssignment
+		if err := db.Order("from_date").Find(&as, "staff_id = ?", "emp-1").Error; err != nil {
+			t.Fatal(err)
+		}
+		got := ""
+		for _, a := range as {
+			to := ""
+			if a.To != nil {
+				to = *a.To
+			}
+			got += fmt.Sprintf("%s:%s..%s ", a.SupervisorID, a.From, to)
+		}
+		if want := "mgr-1:2024-01-08..2025-09-01 mgr-1:2025-09-01.. "; got != want {
+			t.Errorf("assignments %q, want %q", got, want)
+		}
+	})
+}

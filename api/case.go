@@ -89,7 +89,7 @@ func (s *Server) allocateCase(ctx context.Context, actor string, req AllocateReq
 		return 0, nil, err
 	}
 	var started *serviceerror.WorkflowExecutionAlreadyStarted
-	if err := s.startCase(ctx, in, holder); err != nil && !errors.As(err, &started) {
+	if err := s.startCase(ctx, in); err != nil && !errors.As(err, &started) {
 		return 0, nil, err
 	}
 	if err := s.ensureCaseload(ctx, pack, holder, in.SupervisorID, in.ManagerID, on, "add", req.CaseID); err != nil {
@@ -171,19 +171,9 @@ func (s *Server) planAllocation(ctx context.Context, look staffBook, actor strin
 
 // startCase starts a case's lifecycle; a case id already used is
 // WorkflowExecutionAlreadyStarted, for the caller to compare.
-func (s *Server) startCase(ctx context.Context, in workflows.CaseInput, holder *models.Staff) error {
-	summary, details := workflows.Describe(workflows.CaseWorkflow, in)
-	_, err := s.Temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
-		ID: workflows.ID(workflows.KindCase, in.CaseID), TaskQueue: workflows.TaskQueue,
-		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
-		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_FAIL,
-		// Without it the SDK answers a used id with that run's handle, and an
-		// import would count a case started before as new.
-		WorkflowExecutionErrorWhenAlreadyStarted: true,
-		TypedSearchAttributes:                    workflows.SearchAttributes(holder.ID, in.Authority, in.Team, workflows.KindCase),
-		StaticSummary:                            summary,
-		StaticDetails:                            details,
-	}, workflows.CaseWorkflow, in)
+func (s *Server) startCase(ctx context.Context, in workflows.CaseInput) error {
+	in.AttrsAtStart = true
+	_, err := s.startNew(ctx, workflows.ID(workflows.KindCase, in.CaseID), workflows.CaseWorkflow, workflows.CaseStartAttributes(in), in)
 	return err
 }
 
@@ -307,12 +297,21 @@ func (s *Server) asyeShare(pack *policy.Pack, st *models.Staff, on policy.Date) 
 	if st.Role != "nqsw" {
 		return 0
 	}
-	start, err := policy.ParseDate(st.StartDate)
+	start, err := asyeStart(st)
 	if err != nil {
 		return 0
 	}
 	pct, _ := pack.ASYE.ShareAt(start, on, pack.Calendar())
 	return pct
+}
+
+// asyeStart is the day an NQSW's programme began: an import's asye_start,
+// else their start date.
+func asyeStart(st *models.Staff) (policy.Date, error) {
+	if st.ASYEStart != "" {
+		return policy.ParseDate(st.ASYEStart)
+	}
+	return policy.ParseDate(st.StartDate)
 }
 
 // lineOf is a worker's supervisor and the supervisor's manager.
@@ -335,6 +334,12 @@ func lineOf(ctx context.Context, look staffBook, st *models.Staff) (string, stri
 // and tells it of the change: signal-with-start is idempotent, and the
 // caseload counts a case once however often it hears of it.
 func (s *Server) ensureCaseload(ctx context.Context, pack *policy.Pack, st *models.Staff, supervisorID, managerID string, on policy.Date, op, caseID string) error {
+	return s.signalCaseload(ctx, pack, st, supervisorID, managerID, on, workflows.SignalCaseloadChange, workflows.CaseloadChange{Op: op, CaseID: caseID, On: on})
+}
+
+// signalCaseload is ensureCaseload for one change or a batch (an import's:
+// one signal a worker, not one a case); on is the first change's day.
+func (s *Server) signalCaseload(ctx context.Context, pack *policy.Pack, st *models.Staff, supervisorID, managerID string, on policy.Date, signal string, change any) error {
 	in := workflows.CaseloadInput{
 		StaffID: st.ID, Name: st.Name, Authority: st.Authority, Team: st.Team, SupervisorID: supervisorID, ManagerID: managerID,
 		Start: on, Pack: pack.Ref(), Escalation: pack.Escalation, ClosureDays: pack.ClosureDays, Actor: "system",
@@ -345,11 +350,10 @@ func (s *Server) ensureCaseload(ctx context.Context, pack *policy.Pack, st *mode
 	if st.Role == "nqsw" {
 		a := pack.ASYE
 		in.ASYE = &a
-		in.ASYEStart, _ = policy.ParseDate(st.StartDate)
+		in.ASYEStart, _ = asyeStart(st)
 	}
 	summary, details := workflows.Describe(workflows.CaseloadWorkflow, in)
-	_, err := s.Temporal.SignalWithStartWorkflow(ctx, workflows.ID(workflows.KindCaseload, st.ID), workflows.SignalCaseloadChange,
-		workflows.CaseloadChange{Op: op, CaseID: caseID, On: on},
+	_, err := s.Temporal.SignalWithStartWorkflow(ctx, workflows.ID(workflows.KindCaseload, st.ID), signal, change,
 		client.StartWorkflowOptions{
 			TaskQueue: workflows.TaskQueue, WorkflowIDReusePolicy: enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
 			TypedSearchAttributes: workflows.SearchAttributes(st.ID, st.Authority, st.Team, workflows.KindCaseload),

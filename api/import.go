@@ -24,6 +24,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/sdk/client"
 	"golang.org/x/sync/errgroup"
 	"gorm.io/gorm"
 
@@ -358,6 +359,8 @@ func appliedProblems(line int, cols []column, err error) []ImportProblem {
 func (s *Server) importStaff(ctx context.Context, actor string, rows []importRow, rep *ImportReport, apply bool) error {
 	byID := map[string]int{} // staff number -> index of its first row
 	bad := make([]bool, len(rows))
+	starts := make([]staffStart, len(rows))
+	manager := make([]string, len(rows)) // the line manager's own line manager
 	fail := func(i int, probs ...ImportProblem) {
 		if !bad[i] {
 			rep.Failed++
@@ -370,7 +373,9 @@ func (s *Server) importStaff(ctx context.Context, actor string, rows []importRow
 		if len(row.probs) > 0 {
 			fail(i, row.probs...)
 		}
-		if _, probs := s.validateStaff(*req); len(probs) > 0 {
+		v, probs := s.validateStaff(*req)
+		starts[i] = v
+		if len(probs) > 0 {
 			fail(i, problemsOf(row.line, staffColumns, probs)...)
 		}
 		if j, ok := byID[req.ID]; ok && req.ID != "" {
@@ -421,6 +426,7 @@ func (s *Server) importStaff(ctx context.Context, actor string, rows []importRow
 				return 0, &ImportProblem{Row: line, Column: "line_manager", Problem: fmt.Sprintf("%s works for %s, not %s", mgr.ID, mgr.Authority, req.Authority)}
 			}
 			seen[j] = true
+			manager[i] = mgr.SupervisorID
 			d, p := level(j, seen)
 			return d + 1, p
 		}
@@ -432,6 +438,9 @@ func (s *Server) importStaff(ctx context.Context, actor string, rows []importRow
 			return 0, &ImportProblem{Row: line, Column: "line_manager", Problem: "cannot be checked: " + err.Error()}
 		case sup.Authority != req.Authority:
 			return 0, &ImportProblem{Row: line, Column: "line_manager", Problem: fmt.Sprintf("%s works for %s, not %s", sup.ID, sup.Authority, req.Authority)}
+		}
+		if sup.SupervisorID != nil {
+			manager[i] = *sup.SupervisorID
 		}
 		return 0, nil
 	}
@@ -460,8 +469,13 @@ func (s *Server) importStaff(ctx context.Context, actor string, rows []importRow
 		rep.New = len(todo)
 		return nil
 	}
-	// Onboard level by level: a row whose manager's onboarding failed fails too.
+	// Start every row's onboarding, a level of line management at a time (a
+	// row whose manager's could not start is not started), then wait for them
+	// all: the request answers once the records are written, so the cases
+	// that name these people can follow.
 	slices.SortStableFunc(todo, func(a, b int) int { return depth[a] - depth[b] })
+	runs := make([]client.WorkflowRun, len(rows))
+	before := make([]bool, len(rows)) // started by an earlier import
 	failed := map[string]bool{}
 	var mu sync.Mutex
 	for start := 0; start < len(todo); {
@@ -477,9 +491,19 @@ func (s *Server) importStaff(ctx context.Context, actor string, rows []importRow
 			mgrFailed := failed[req.SupervisorID]
 			mu.Unlock()
 			var probs []ImportProblem
-			if mgrFailed {
+			var run client.WorkflowRun
+			var err error
+			var started *serviceerror.WorkflowExecutionAlreadyStarted
+			id, attrs, in := onboarding(actor, *req, starts[i], 1, manager[i])
+			if !mgrFailed {
+				run, err = s.startNew(ctx, id, workflows.OnboardWorkflow, attrs, in)
+			}
+			switch {
+			case mgrFailed:
 				probs = []ImportProblem{{Row: rows[i].line, Column: "line_manager", Problem: fmt.Sprintf("%s was not imported", req.SupervisorID)}}
-			} else if _, _, err := s.onboardStaff(ctx, actor, *req); err != nil {
+			case errors.As(err, &started):
+				run, before[i] = s.Temporal.GetWorkflow(ctx, id, ""), true
+			case err != nil:
 				probs = appliedProblems(rows[i].line, staffColumns, err)
 			}
 			mu.Lock()
@@ -488,12 +512,64 @@ func (s *Server) importStaff(ctx context.Context, actor string, rows []importRow
 				failed[req.ID] = true
 				fail(i, probs...)
 			} else {
-				rep.New++
+				runs[i] = run
 			}
 		})
 		start = end
 	}
+	teams := map[string]int{} // each team's first member on record, by k
+	eachRow(len(todo), func(k int) {
+		i := todo[k]
+		if runs[i] == nil {
+			return
+		}
+		req := rows[i].req.(*StaffRequest)
+		var probs []ImportProblem
+		st, err := s.onboarded(ctx, runs[i], *req)
+		if err != nil {
+			probs = appliedProblems(rows[i].line, staffColumns, err)
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		switch {
+		case probs != nil:
+			fail(i, probs...)
+		case before[i]:
+			rep.Unchanged++
+		default:
+			rep.New++
+		}
+		if st == nil {
+			return
+		}
+		if first, ok := teams[st.Team]; !ok || k < first {
+			teams[st.Team], onRecord[st.ID] = k, st
+		}
+	})
+	// The first member of a team starts the duties the team owes (team_duty.go),
+	// once for the file rather than once a person.
+	for _, k := range teams {
+		if err := s.ensureTeamDutiesOf(ctx, onRecord[rows[todo[k]].req.(*StaffRequest).ID], actor); err != nil {
+			return err
+		}
+	}
 	return ctx.Err()
+}
+
+// onboarded waits for an import's onboarding to end and reads the record it
+// wrote: one that differs from the row (two imports racing) is a 409.
+func (s *Server) onboarded(ctx context.Context, run client.WorkflowRun, req StaffRequest) (*models.Staff, error) {
+	if err := run.Get(ctx, nil); err != nil {
+		return nil, err
+	}
+	st, err := models.GetStaff(ctx, s.DB, req.ID)
+	if err != nil {
+		return nil, err
+	}
+	if p := differs(st, req); p != nil {
+		return nil, fail(http.StatusConflict, fmt.Sprintf("staff %s exists with a different %s", req.ID, p.Field), *p)
+	}
+	return st, nil
 }
 
 // importCases checks every row, planning each good one's allocation in the
@@ -563,13 +639,14 @@ func (s *Server) importCases(ctx context.Context, actor string, rows []importRow
 		return nil
 	}
 	var mu sync.Mutex
+	added := make([]bool, len(todo)) // started: their caseloads are told below
 	eachRow(len(todo), func(k int) {
 		p := todo[k]
 		req := rows[p.row].req.(*AllocateRequest)
 		var probs []ImportProblem
 		unchanged := false
 		var started *serviceerror.WorkflowExecutionAlreadyStarted
-		err := s.startCase(ctx, p.in, p.holder)
+		err := s.startCase(ctx, p.in)
 		switch {
 		case errors.As(err, &started):
 			// Started since the check (an earlier, interrupted import):
@@ -580,10 +657,6 @@ func (s *Server) importCases(ctx context.Context, actor string, rows []importRow
 			unchanged = probs == nil
 		case err != nil:
 			probs = appliedProblems(rows[p.row].line, caseColumns, err)
-		default:
-			if err := s.ensureCaseload(ctx, p.start.pack, p.holder, p.in.SupervisorID, p.in.ManagerID, p.in.AllocatedOn, "add", req.CaseID); err != nil {
-				probs = appliedProblems(rows[p.row].line, caseColumns, err)
-			}
 		}
 		mu.Lock()
 		defer mu.Unlock()
@@ -593,7 +666,40 @@ func (s *Server) importCases(ctx context.Context, actor string, rows []importRow
 		case unchanged:
 			rep.Unchanged++
 		default:
-			rep.New++
+			added[k] = true
+		}
+	})
+	// Each holder's caseload hears of their new cases in one signal.
+	var holders []string
+	byHolder := map[string][]int{}
+	for k, p := range todo {
+		if added[k] {
+			if byHolder[p.holder.ID] == nil {
+				holders = append(holders, p.holder.ID)
+			}
+			byHolder[p.holder.ID] = append(byHolder[p.holder.ID], k)
+		}
+	}
+	eachRow(len(holders), func(h int) {
+		ks := byHolder[holders[h]]
+		first := todo[ks[0]]
+		batch, earliest := workflows.CaseloadChanges{}, first.in.AllocatedOn
+		for _, k := range ks {
+			on := todo[k].in.AllocatedOn
+			batch.Changes = append(batch.Changes, workflows.CaseloadChange{Op: "add", CaseID: todo[k].in.CaseID, On: on})
+			if on.Before(earliest) {
+				earliest = on
+			}
+		}
+		err := s.signalCaseload(ctx, first.start.pack, first.holder, first.in.SupervisorID, first.in.ManagerID, earliest, workflows.SignalCaseloadChanges, batch)
+		mu.Lock()
+		defer mu.Unlock()
+		for _, k := range ks {
+			if err != nil {
+				fail(appliedProblems(rows[todo[k].row].line, caseColumns, err)...)
+			} else {
+				rep.New++
+			}
 		}
 	})
 	return ctx.Err()
@@ -677,7 +783,7 @@ type ImportChunk struct {
 
 // SplitImport cuts a file into chunks of up to size rows for a client that
 // imports it a request at a time (to show progress): staff are ordered so a
-// line manager comes before the people they supervise.
+// line manager comes before the people they supervise, cases by worker.
 func SplitImport(kind string, file []byte, size int) ([]ImportChunk, error) {
 	r := csv.NewReader(bytes.NewReader(file))
 	r.FieldsPerRecord = -1
@@ -685,16 +791,18 @@ func SplitImport(kind string, file []byte, size int) ([]ImportChunk, error) {
 	if err != nil {
 		return nil, fmt.Errorf("cannot read the CSV header: %w", err)
 	}
-	idCol, mgrCol := -1, -1
+	idCol, mgrCol, workerCol := -1, -1, -1
 	for i, h := range header {
 		name := strings.ToLower(headerSpace.ReplaceAllString(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")), "_"))
-		for _, c := range staffColumns[:7] {
+		for _, c := range append(staffColumns[:7:7], caseColumns[4]) {
 			if c.name == name || slices.Contains(c.aliases, name) {
 				switch c.name {
 				case "staff_number":
 					idCol = i
 				case "line_manager":
 					mgrCol = i
+				case "allocated_worker":
+					workerCol = i
 				}
 			}
 		}
@@ -716,13 +824,18 @@ func SplitImport(kind string, file []byte, size int) ([]ImportChunk, error) {
 		line, _ := r.FieldPos(0)
 		recs = append(recs, rec{fields: f, line: line})
 	}
-	if kind == ImportStaff && idCol >= 0 && mgrCol >= 0 {
-		at := func(f []string, i int) string {
-			if i < len(f) {
-				return strings.TrimSpace(f[i])
-			}
-			return ""
+	at := func(f []string, i int) string {
+		if i < len(f) {
+			return strings.TrimSpace(f[i])
 		}
+		return ""
+	}
+	if kind == ImportCases && workerCol >= 0 {
+		// A worker's cases together (in the file's order), so that a chunk
+		// tells each caseload of its cases in one signal.
+		slices.SortStableFunc(recs, func(a, b rec) int { return strings.Compare(at(a.fields, workerCol), at(b.fields, workerCol)) })
+	}
+	if kind == ImportStaff && idCol >= 0 && mgrCol >= 0 {
 		manager := map[string]string{}
 		for _, x := range recs {
 			manager[at(x.fields, idCol)] = at(x.fields, mgrCol)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/sdk/temporal"
 
 	"github.com/securebase/securebase/activities"
 	"github.com/securebase/securebase/models"
@@ -334,7 +335,7 @@ func (s *Server) onboardStaff(ctx context.Context, actor string, req StaffReques
 	if len(probs) > 0 {
 		return 0, nil, unprocessable(probs)
 	}
-	start, pack := v.start, v.pack
+	start := v.start
 	ctx, cancel := context.WithTimeout(ctx, s.Wait)
 	defer cancel()
 
@@ -381,12 +382,39 @@ func (s *Server) onboardStaff(ctx context.Context, actor string, req StaffReques
 		}
 	}
 
+	id, attrs, in := onboarding(actor, req, v, period, managerID)
+	if err := s.runOnce(ctx, id, workflows.OnboardWorkflow, attrs, in, nil); err != nil {
+		return 0, nil, err
+	}
+	// Two different requests for one id can race to the same run: the record
+	// written is the one that won, and the loser hears so.
+	st, err := models.GetStaff(ctx, s.DB, req.ID)
+	if err != nil {
+		return 0, nil, err
+	}
+	if p := differs(st, req); p != nil {
+		return 0, nil, fail(http.StatusConflict, fmt.Sprintf("staff %s exists with a different %s", req.ID, p.Field), *p)
+	}
+	// The first member of a team starts the duties the team owes (team_duty.go).
+	if err := s.ensureTeamDutiesOf(ctx, st, actor); err != nil {
+		return 0, nil, err
+	}
+	return http.StatusCreated, staffResponse(st), nil
+}
+
+// onboarding is a checked starter's Onboard workflow: its id, search
+// attributes and input (the API's and an import's one plan).
+func onboarding(actor string, req StaffRequest, v staffStart, period int, managerID string) (string, temporal.SearchAttributes, workflows.OnboardInput) {
+	start, pack := v.start, v.pack
 	in := workflows.OnboardInput{
 		Actor: actor,
 		Staff: activities.StaffRecord{
 			ID: req.ID, Name: req.Name, Authority: req.Authority, Team: req.Team, Role: req.Role,
 			SupervisorID: req.SupervisorID, StartDate: start.String(), Status: "active", PackVersion: pack.Version, Period: period,
 		},
+	}
+	if req.Role == "nqsw" && !v.asyeStart.IsZero() {
+		in.Staff.ASYEStart = v.asyeStart.String()
 	}
 	person := workflows.Person{
 		StaffID: req.ID, Name: req.Name, Authority: req.Authority, Team: req.Team, Role: req.Role,
@@ -411,23 +439,7 @@ func (s *Server) onboardStaff(ctx context.Context, actor string, req StaffReques
 	}
 	id := workflows.ID(workflows.KindOnboard, workflows.PeriodKey(req.ID, period))
 	attrs := workflows.SearchAttributes(req.ID, req.Authority, req.Team, workflows.KindOnboard)
-	if err := s.runOnce(ctx, id, workflows.OnboardWorkflow, attrs, in, nil); err != nil {
-		return 0, nil, err
-	}
-	// Two different requests for one id can race to the same run: the record
-	// written is the one that won, and the loser hears so.
-	st, err := models.GetStaff(ctx, s.DB, req.ID)
-	if err != nil {
-		return 0, nil, err
-	}
-	if p := differs(st, req); p != nil {
-		return 0, nil, fail(http.StatusConflict, fmt.Sprintf("staff %s exists with a different %s", req.ID, p.Field), *p)
-	}
-	// The first member of a team starts the duties the team owes (team_duty.go).
-	if err := s.ensureTeamDutiesOf(ctx, st, actor); err != nil {
-		return 0, nil, err
-	}
-	return http.StatusCreated, staffResponse(st), nil
+	return id, attrs, in
 }
 
 // statusLeft is a leaver's staff status.

@@ -43,3 +43,21 @@ func (s *Server) startOnce(ctx context.Context, id, workflowType string, attrs t
 	}
 	return run, err
 }
+
+// startNew starts the business-keyed workflow id, or says it was started
+// before (WorkflowExecutionAlreadyStarted, running or not) for an import to
+// compare: without the flag the SDK answers a used id with that run's handle,
+// and an import would count a row started before as new.
+func (s *Server) startNew(ctx context.Context, id, workflowType string, attrs temporal.SearchAttributes, in any) (client.WorkflowRun, error) {
+	summary, details := workflows.Describe(workflowType, in)
+	return s.Temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+		ID:                                       id,
+		TaskQueue:                                workflows.TaskQueue,
+		WorkflowIDReusePolicy:                    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
+		WorkflowIDConflictPolicy:                 enumspb.WORKFLOW_ID_CONFLICT_POLICY_FAIL,
+		WorkflowExecutionErrorWhenAlreadyStarted: true,
+		TypedSearchAttributes:                    attrs,
+		StaticSummary:                            summary,
+		StaticDetails:                            details,
+	}, workflowType, in)
+}

@@ -56,6 +56,9 @@ type StaffRecord struct {
 	// Period is the period of employment (0 is the first): a rehire's
 	// record starts the next one, clearing the leaving day.
 	Period int `json:"period,omitempty"`
+	// ASYEStart is an NQSW's programme start (YYYY-MM-DD), which their
+	// caseload share runs from; "" keeps what the row has.
+	ASYEStart string `json:"asye_start,omitempty"`
 }
 
 // SupervisorRecord opens a dated supervision relationship (closing the

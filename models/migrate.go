@@ -80,6 +80,11 @@ var migrations = []Migration{
 	// (an index-only scan, no heap page per item), replacing
 	// ix_due_items_authority_due, which it leads with (issue 14).
 	{Version: 19, Name: "due items in report order", Up: migrateReportIndex},
+	// An NQSW imported part way through the programme: their caseload share
+	// runs from the programme's start, not the start date (issue 13).
+	{Version: 20, Name: "staff ASYE start", Up: func(tx *gorm.DB) error {
+		return tx.AutoMigrate(&Staff{}) // adds staff.asye_start
+	}},
 	// The report's counts per authority, team, duty and due day, kept on
 	// the write path (compliance_summary.go), counted here from the items.
 	{Version: 23, Name: "compliance summary", Up: migrateComplianceSummary},

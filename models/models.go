@@ -43,7 +43,10 @@ type Staff struct {
 	PackVersion  string  `gorm:"not null;default:''" json:"pack_version"`
 	// Period is the period of employment the row describes: 1, and one more
 	// at each rehire (StaffPeriod keeps every one; migration 18).
-	Period    int       `gorm:"not null;default:1" json:"period"`
+	Period int `gorm:"not null;default:1" json:"period"`
+	// ASYEStart is an NQSW's programme start, if not their start date (an
+	// import's asye_start): their caseload share runs from it (migration 20).
+	ASYEStart string    `gorm:"column:asye_start;type:varchar(10);not null;default:''" json:"asye_start,omitempty"`
 	CreatedAt time.Time `json:"created_at"`
 	UpdatedAt time.Time `json:"updated_at"`
 }

@@ -22,6 +22,8 @@ const (
 	UpdateCaseloadAnalysis = "RecordCaseloadAnalysis"
 	// SignalCaseloadChange tells a worker's caseload a case came or went.
 	SignalCaseloadChange = "CaseloadChange"
+	// SignalCaseloadChanges tells it of many at once (an import's).
+	SignalCaseloadChanges = "CaseloadChanges"
 )
 
 // CaseInput starts (or continues) a child's case lifecycle. The rules travel
@@ -55,7 +57,10 @@ type CaseInput struct {
 	LastSupervised policy.Date `json:"last_supervised,omitzero"`
 	// Actions are an imported case's open SMART actions, set before securebase.
 	Actions []SmartAction `json:"actions,omitempty"`
-	State   *CaseState    `json:"state,omitempty"`
+	// AttrsAtStart: the starter set every search attribute
+	// (CaseStartAttributes), so the first task upserts none.
+	AttrsAtStart bool       `json:"attrs_at_start,omitempty"`
+	State        *CaseState `json:"state,omitempty"`
 }
 
 // OverMax is the recorded reason for allocating above the maximum.
@@ -189,6 +194,7 @@ func Case(ctx workflow.Context, in CaseInput) (CaseResult, error) {
 	}
 	w.staffID, w.team = w.st.WorkerID, w.st.Team
 	w.holder = func() (string, string) { return w.st.SupervisorID, w.st.Status }
+	w.shownAtStart(ctx, in.State == nil && in.AttrsAtStart)
 	if err := w.registerHandlers(ctx); err != nil {
 		return CaseResult{}, err
 	}

@@ -93,6 +93,10 @@ type (
 		CaseID string      `json:"case_id"`
 		On     policy.Date `json:"on"`
 	}
+	// CaseloadChanges are many changes in one signal (SignalCaseloadChanges).
+	CaseloadChanges struct {
+		Changes []CaseloadChange `json:"changes"`
+	}
 )
 
 // CaseSupervisionKinds are the supervisions a case records.

@@ -97,6 +97,7 @@ func Caseload(ctx workflow.Context, in CaseloadInput) (CaseloadResult, error) {
 	}
 	w.onLeave(ctx, w.leave)
 	changes := workflow.GetSignalChannel(ctx, SignalCaseloadChange)
+	batches := workflow.GetSignalChannel(ctx, SignalCaseloadChanges)
 	workflow.Go(ctx, func(ctx workflow.Context) {
 		for {
 			var c CaseloadChange
@@ -104,6 +105,16 @@ func Caseload(ctx workflow.Context, in CaseloadInput) (CaseloadResult, error) {
 				return
 			}
 			w.apply(ctx, c)
+			w.touch()
+		}
+	})
+	workflow.Go(ctx, func(ctx workflow.Context) {
+		for {
+			var b CaseloadChanges
+			if !batches.Receive(ctx, &b) {
+				return
+			}
+			w.applyBatch(ctx, b)
 			w.touch()
 		}
 	})
@@ -119,6 +130,10 @@ func Caseload(ctx workflow.Context, in CaseloadInput) (CaseloadResult, error) {
 		var c CaseloadChange
 		for changes.ReceiveAsync(&c) {
 			w.apply(ctx, c)
+		}
+		var b CaseloadChanges
+		for batches.ReceiveAsync(&b) {
+			w.applyBatch(ctx, b)
 		}
 		next := w.in
 		next.State = w.st
@@ -156,35 +171,84 @@ func (w *caseload) limit(on policy.Date) (int, string, *ShareView) {
 // apply takes a case on or off the caseload and starts or ends a stretch
 // above the maximum.
 func (w *caseload) apply(ctx workflow.Context, c CaseloadChange) {
-	switch c.Op {
-	case "add":
-		if _, ok := w.st.Cases[c.CaseID]; ok {
-			return
-		}
-		w.st.Cases[c.CaseID] = c.On
-	case "remove":
-		if _, ok := w.st.Cases[c.CaseID]; !ok {
-			return
-		}
-		delete(w.st.Cases, c.CaseID)
-	default:
+	if !w.change(c) {
 		return
 	}
-	limit, rule, _ := w.limit(c.On)
-	over := limit > 0 && len(w.st.Cases) > limit
-	ev := decision.Event{
-		Actor: "system", Action: "caseload.changed", RuleID: rule,
-		Detail: map[string]any{"op": c.Op, "case_id": c.CaseID, "cases": len(w.st.Cases), "limit": limit},
+	ev := w.changed(c.On, w.overMax(c.On))
+	ev.Detail["op"], ev.Detail["case_id"] = c.Op, c.CaseID
+	w.record(ctx, fmt.Sprintf("%s:%s:%s", c.Op, c.CaseID, c.On), ev)
+}
+
+// applyBatch is apply for many changes at once (an import's, a worker's
+// cases in one signal): one audit event for the batch, not one a case.
+func (w *caseload) applyBatch(ctx workflow.Context, b CaseloadChanges) {
+	if workflow.GetVersion(ctx, "h1-caseload-batch-v1", workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+		for _, c := range b.Changes {
+			w.apply(ctx, c)
+		}
+		return
 	}
+	var done []CaseloadChange
+	crossed := ""
+	for _, c := range b.Changes {
+		if !w.change(c) {
+			continue
+		}
+		done = append(done, c)
+		if r := w.overMax(c.On); r != "" {
+			crossed = r
+		}
+	}
+	if len(done) == 0 {
+		return
+	}
+	first, last := done[0], done[len(done)-1]
+	ev := w.changed(last.On, crossed)
+	ids := make([]string, len(done))
+	for i, c := range done {
+		ids[i] = c.Op + ":" + c.CaseID
+	}
+	ev.Detail["changes"] = ids
+	w.record(ctx, fmt.Sprintf("batch:%s:%s:%s:%d", first.Op, first.CaseID, first.On, len(done)), ev)
+}
+
+// change takes a case on or off the caseload: false if it was already so.
+func (w *caseload) change(c CaseloadChange) bool {
+	_, held := w.st.Cases[c.CaseID]
+	switch {
+	case c.Op == "add" && !held:
+		w.st.Cases[c.CaseID] = c.On
+	case c.Op == "remove" && held:
+		delete(w.st.Cases, c.CaseID)
+	default:
+		return false
+	}
+	return true
+}
+
+// overMax starts or ends a stretch above the maximum on a day, saying so.
+func (w *caseload) overMax(on policy.Date) string {
+	limit, _, _ := w.limit(on)
+	over := limit > 0 && len(w.st.Cases) > limit
 	switch {
 	case over && w.st.OverMaxSince.IsZero():
-		w.st.OverMaxSince = c.On
-		ev.Reason = fmt.Sprintf("caseload %d is above the maximum of %d from %s", len(w.st.Cases), limit, c.On)
+		w.st.OverMaxSince = on
+		return fmt.Sprintf("caseload %d is above the maximum of %d from %s", len(w.st.Cases), limit, on)
 	case !over && !w.st.OverMaxSince.IsZero():
-		ev.Reason = fmt.Sprintf("caseload %d is back within the maximum of %d (above it since %s)", len(w.st.Cases), limit, w.st.OverMaxSince)
+		since := w.st.OverMaxSince
 		w.st.OverMaxSince, w.st.Notified = policy.Date{}, false
+		return fmt.Sprintf("caseload %d is back within the maximum of %d (above it since %s)", len(w.st.Cases), limit, since)
 	}
-	w.record(ctx, fmt.Sprintf("%s:%s:%s", c.Op, c.CaseID, c.On), ev)
+	return ""
+}
+
+// changed is the audit event of a caseload change.
+func (w *caseload) changed(on policy.Date, reason string) decision.Event {
+	limit, rule, _ := w.limit(on)
+	return decision.Event{
+		Actor: "system", Action: "caseload.changed", RuleID: rule, Reason: reason,
+		Detail: map[string]any{"cases": len(w.st.Cases), "limit": limit},
+	}
 }
 
 // notifyDay is when senior managers are told of a stretch above the maximum.

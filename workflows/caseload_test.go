@@ -1,6 +1,8 @@
 package workflows
 
 import (
+	"fmt"
+	"strings"
 	"testing"
 
 	"go.temporal.io/sdk/workflow"
@@ -87,5 +89,45 @@ func TestCaseloadAcrossAuthorities(t *testing.T) {
 				t.Errorf("analysis overdue though held on day 40")
 			}
 		})
+	}
+}
+
+// An import tells a worker's caseload of all their cases in one signal
+// (h1-caseload-batch-v1): one audit event for the batch, not one a case,
+// with the same count, the stretch above the maximum started on its day and
+// senior managers told of it; a case heard again counts once.
+func TestCaseloadBatchOneEvent(t *testing.T) {
+	on := date(t, "2025-03-03")
+	h := newHarness(t, on)
+	h.env.RegisterWorkflowWithOptions(Caseload, workflow.RegisterOptions{Name: CaseloadWorkflow})
+	in := caseloadInput(t, "bolton", on)
+	set := *in.Rules.Maximum
+	set.SetBy = policy.SetByCouncil
+	in.Rules.Maximum = &set
+	h.atHour(on, 10, func() {
+		var b CaseloadChanges
+		for i := 0; i < 21; i++ {
+			b.Changes = append(b.Changes, CaseloadChange{Op: "add", CaseID: "c-" + string(rune('a'+i)), On: on})
+		}
+		h.env.SignalWorkflow(SignalCaseloadChanges, b)
+		h.env.SignalWorkflow(SignalCaseloadChanges, CaseloadChanges{Changes: []CaseloadChange{{Op: "add", CaseID: "c-a", On: on}}})
+	})
+	h.atHour(on, 12, func() {
+		v, _ := h.env.QueryWorkflow(QuerySchedule)
+		var s CaseloadSchedule
+		_ = v.Get(&s)
+		if s.Cases != 21 || s.Limit != 20 {
+			t.Errorf("caseload %d of %d, want 21 of 20", s.Cases, s.Limit)
+		}
+	})
+	h.at(date(t, "2025-06-20"), func() { h.env.CancelWorkflow() })
+	h.env.ExecuteWorkflow(CaseloadWorkflow, in)
+	changed := h.actions("caseload.changed")
+	if len(changed) != 1 || fmt.Sprint(changed[0].Detail["cases"]) != "21" || !strings.HasPrefix(fmt.Sprint(changed[0].Detail["changes"]), "[add:c-a add:c-b ") ||
+		changed[0].Reason != "caseload 21 is above the maximum of 20 from 2025-03-03" {
+		t.Errorf("caseload.changed events %+v, want one for the batch of 21", changed)
+	}
+	if n := h.actions("caseload.over_max_notified"); len(n) != 1 {
+		t.Errorf("over-max notices %+v, want 1", n)
 	}
 }

@@ -168,6 +168,15 @@ func (l *lifecycle) showAttrs(ctx workflow.Context) {
 	l.shown = now
 }
 
+// shownAtStart takes the search attributes the starter set in full as
+// shown (h1-attrs-at-start-v1): the first showAttrs then upserts nothing.
+func (l *lifecycle) shownAtStart(ctx workflow.Context, setAtStart bool) {
+	if l.holder != nil && importing(ctx, "h1-attrs-at-start-v1", setAtStart) {
+		supervisorID, status := l.holder()
+		l.shown = [4]string{l.staffID, l.team, supervisorID, status}
+	}
+}
+
 func continueAsNewSuggested(ctx workflow.Context) bool {
 	return workflow.GetInfo(ctx).GetContinueAsNewSuggested()
 }

@@ -37,3 +37,17 @@ func SearchAttributes(staffID, authority, team, lifecycle string) temporal.Searc
 		AttrLifecycle.ValueSet(lifecycle),
 	)
 }
+
+// CaseStartAttributes are a new case's search attributes in full: with its
+// supervisor and status as well, so its lifecycle (CaseInput.AttrsAtStart)
+// has none to upsert on its first task (one visibility write a case fewer).
+func CaseStartAttributes(in CaseInput) temporal.SearchAttributes {
+	set := []temporal.SearchAttributeUpdate{
+		AttrStaffID.ValueSet(in.WorkerID), AttrAuthority.ValueSet(in.Authority), AttrTeam.ValueSet(in.Team),
+		AttrLifecycle.ValueSet(KindCase), AttrStatus.ValueSet(CaseOpen),
+	}
+	if in.SupervisorID != "" {
+		set = append(set, AttrSupervisor.ValueSet(in.SupervisorID))
+	}
+	return temporal.NewSearchAttributes(set...)
+}

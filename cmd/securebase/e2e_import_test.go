@@ -120,6 +120,10 @@ func TestImportWorkforceAndCaseload(t *testing.T) {
 	if n := count(t, db, &models.Staff{}, "1 = 1"); n != 4 {
 		t.Fatalf("%d staff after the apply, want 4", n)
 	}
+	// nq-1's programme began a week after she started: her caseload share runs from it.
+	if nq, err := models.GetStaff(t.Context(), db, "nq-1"); err != nil || nq.ASYEStart != asyeStart.String() {
+		t.Errorf("nq-1's record: %+v (%v), want asye_start %s", nq, err, asyeStart)
+	}
 
 	pack, err := policyPack("cumberland", today)
 	if err != nil {
