@@ -66,10 +66,10 @@ type SupervisionInput struct {
 	ObservationRecord *policy.RecordDeadline `json:"observation_record,omitempty"`
 	// Agenda is how long before a session its agenda is shared (nil: the
 	// pack sets no agenda).
-	Agenda *policy.RecordDeadline `json:"agenda,omitempty"`
-	SignOff           policy.SignOff         `json:"sign_off"`
-	Escalation        policy.Escalation      `json:"escalation"`
-	ClosureDays       []policy.Date          `json:"closure_days,omitempty"`
+	Agenda      *policy.RecordDeadline `json:"agenda,omitempty"`
+	SignOff     policy.SignOff         `json:"sign_off"`
+	Escalation  policy.Escalation      `json:"escalation"`
+	ClosureDays []policy.Date          `json:"closure_days,omitempty"`
 	// FirstDue is set when a passed ASYE hands over: the first session is due
 	// when the ASYE's next one was, so the cadence continues without a gap.
 	FirstDue policy.Date `json:"first_due"`
