@@ -34,7 +34,8 @@ package api
 //     record, schedule, sessions, notifications, agreement, supervision and
 //     caseload; reads their records and signs, disputes, amends or writes
 //     them (the sign-off lifecycle says which party may do which); signs
-//     and records changes to their agreement. Nothing else.
+//     and records changes to their agreement; shares the agenda for a
+//     booked session (BF-REC-2). Nothing else.
 //   - a delegate (any member of staff holding an active delegation): the
 //     delegated tasks for that supervisee or case (personal_supervision:
 //     record, book and cancel personal supervision and write the record's
@@ -168,6 +169,7 @@ var accessRules = map[string][]grant{
 	"POST /api/v1/staff/:id/supervision/returns":        supervisorOnly,
 	"POST /api/v1/staff/:id/supervision/cover":          supervisorOnly,
 	"POST /api/v1/staff/:id/supervision/shifts":         supervisorOnly,
+	"POST /api/v1/staff/:id/supervision/agenda":         agreementParties, // the supervisee or their supervisor
 	"POST /api/v1/staff/:id/supervision/observations":   managerial,
 	"POST /api/v1/staff/:id/supervision/appraisals":     managerial,
 	"POST /api/v1/staff/:id/supervision/student-phase":  supervisorOnly,

@@ -99,6 +99,7 @@ var docRoutes = []docRoute{
 	{method: "POST", path: "/api/v1/staff/:id/supervision/returns", tag: "supervision", summary: "Record a return from absence", body: ReturnRequest{}},
 	{method: "POST", path: "/api/v1/staff/:id/supervision/cover", tag: "supervision", summary: "Arrange cover supervision", body: CoverRequest{}},
 	{method: "POST", path: "/api/v1/staff/:id/supervision/shifts", tag: "supervision", summary: "Record shifts worked", body: ShiftsRequest{}},
+	{method: "POST", path: "/api/v1/staff/:id/supervision/agenda", tag: "supervision", summary: "Share the agenda for a booked session", body: AgendaRequest{}},
 	{method: "POST", path: "/api/v1/staff/:id/supervision/observations", tag: "supervision", summary: "Record an observation of practice", body: ObservationRequest{}},
 	{method: "POST", path: "/api/v1/staff/:id/supervision/appraisals", tag: "supervision", summary: "Record an appraisal", body: AppraisalRequest{}},
 	{method: "POST", path: "/api/v1/staff/:id/supervision/student-phase", tag: "supervision", summary: "Agree a student's placement phase", body: StudentPhaseRequest{}},

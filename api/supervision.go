@@ -53,6 +53,10 @@ type (
 		Shifts    int    `json:"shifts"`
 		Through   string `json:"through"`
 	}
+	AgendaRequest struct {
+		RequestID string `json:"request_id"`
+		SessionOn string `json:"session_on"` // the booked session's day
+	}
 	ObservationRequest struct {
 		RequestID  string `json:"request_id"`
 		HeldOn     string `json:"held_on"`
@@ -87,6 +91,7 @@ func (s *Server) supervisionRoutes(g *gin.RouterGroup) {
 	g.POST("/staff/:id/supervision/returns", s.handle(s.recordReturn))
 	g.POST("/staff/:id/supervision/cover", s.handle(s.arrangeCover))
 	g.POST("/staff/:id/supervision/shifts", s.handle(s.recordShifts))
+	g.POST("/staff/:id/supervision/agenda", s.handle(s.shareAgenda))
 	g.POST("/staff/:id/supervision/observations", s.handle(s.recordObservation))
 	g.POST("/staff/:id/supervision/appraisals", s.handle(s.recordAppraisal))
 	g.POST("/staff/:id/supervision/student-phase", s.handle(s.agreeStudentPhase))
@@ -200,6 +205,17 @@ func (s *Server) recordShifts(c *gin.Context) (int, any, error) {
 	k := requestChecks(req.RequestID)
 	in := workflows.ShiftsInput{RequestID: req.RequestID, Shifts: req.Shifts, Through: k.date("through", req.Through), Actor: actor(c)}
 	return s.send(c, k, s.supervisionID, workflows.UpdateRecordShifts, in, &workflows.SupervisionChange{})
+}
+
+// shareAgenda records the supervisee's agenda for a booked session (BF-REC-2).
+func (s *Server) shareAgenda(c *gin.Context) (int, any, error) {
+	var req AgendaRequest
+	if err := decode(c, &req); err != nil {
+		return 0, nil, err
+	}
+	k := requestChecks(req.RequestID)
+	in := workflows.AgendaInput{RequestID: req.RequestID, SessionOn: k.date("session_on", req.SessionOn), Actor: actor(c)}
+	return s.send(c, k, s.supervisionID, workflows.UpdateShareAgenda, in, &workflows.SupervisionChange{})
 }
 
 func (s *Server) recordObservation(c *gin.Context) (int, any, error) {

@@ -196,6 +196,7 @@ var eventNames = map[string]string{
 	"supervision.cover_arranged":       "Cover supervision arranged",
 	"supervision.extra_sessions":       "Extra supervision agreed",
 	"supervision.observation_recorded": "Practice observation recorded",
+	"supervision.agenda_shared":        "Agenda shared before the session",
 	"supervision.overdue":              "Supervision overdue",
 	"supervision.phase_agreed":         "Supervision frequency agreed",
 	"supervision.returned":             "Back from absence",

@@ -10,7 +10,7 @@ import (
 // lifecycles, the API and the worker act on. A rule the engine reads is
 // labelled enforced, and a rule labelled enforced is read here; a rule that
 // only a block the engine ignores cites (the practice observation recording
-// limit, an agenda) is not_yet. Validation holds every pack to it (checkEngineLabels), and
+// limit) is not_yet. Validation holds every pack to it (checkEngineLabels), and
 // TestPacksDescribeTheEngine also wants a test naming each enforced rule.
 
 // EngineBehaviours are what the engine does for every pack without a number
@@ -24,8 +24,8 @@ var EngineBehaviours = map[string]string{
 
 // recordKindsRead are the recording limits the engine reads: the case
 // lifecycle's (CaseSupervision.RecordDeadline), and the practice
-// observation's, read by personal supervision (NewSupervisionInput).
-var recordKindsRead = []string{"significant_decision", "plan_change", "other_decisions", "child_file", "supervision_form", "practice_observation"}
+// observation's and the agenda's, read by personal supervision (NewSupervisionInput).
+var recordKindsRead = []string{"significant_decision", "plan_change", "other_decisions", "child_file", "supervision_form", "practice_observation", "agenda"}
 
 // EngineRules maps each rule the engine applies to the pack keys it is read
 // from.

@@ -21,6 +21,7 @@ const (
 	UpdateArrangeCover      = "ArrangeCover"      // cover for an absent supervisor
 	UpdateRecordShifts      = "RecordShifts"      // shifts worked (a cadence counted in shifts)
 	UpdateRecordObservation = "RecordObservation" // the practice observation
+	UpdateShareAgenda       = "ShareAgenda"       // the supervisee's agenda for a booked session
 	UpdateRecordAppraisal   = "RecordAppraisal"   // the appraisal or its mid-term review
 	UpdateAgreeStudentPhase = "AgreeStudentPhase" // the date a student's second cadence starts
 	UpdateAddExtraSessions  = "AddExtraSessions"  // extra sessions during induction or after a long absence
@@ -63,9 +64,12 @@ type SupervisionInput struct {
 	// ObservationRecord is how soon after a practice observation its
 	// record is due (nil: the pack sets no limit).
 	ObservationRecord *policy.RecordDeadline `json:"observation_record,omitempty"`
-	SignOff           policy.SignOff         `json:"sign_off"`
-	Escalation        policy.Escalation      `json:"escalation"`
-	ClosureDays       []policy.Date          `json:"closure_days,omitempty"`
+	// Agenda is how long before a session its agenda is shared (nil: the
+	// pack sets no agenda).
+	Agenda      *policy.RecordDeadline `json:"agenda,omitempty"`
+	SignOff     policy.SignOff         `json:"sign_off"`
+	Escalation  policy.Escalation      `json:"escalation"`
+	ClosureDays []policy.Date          `json:"closure_days,omitempty"`
 	// FirstDue is set when a passed ASYE hands over: the first session is due
 	// when the ASYE's next one was, so the cadence continues without a gap.
 	FirstDue policy.Date `json:"first_due"`
@@ -138,6 +142,10 @@ type Booking struct {
 	Status      string      `json:"status"`
 	CancelledBy string      `json:"cancelled_by,omitempty"`
 	Reason      string      `json:"reason,omitempty"`
+	// AgendaShared is the day the supervisee shared the agenda; AgendaLate
+	// flags one shared after it was due (kept, never refused).
+	AgendaShared policy.Date `json:"agenda_shared,omitzero"`
+	AgendaLate   bool        `json:"agenda_late,omitempty"`
 }
 
 // Rebooking is the deadline to hold a cancelled session again.
@@ -203,6 +211,9 @@ func NewSupervisionInput(p Person, pack *policy.Pack, actor string) SupervisionI
 	}
 	if rd, ok := pack.CaseSupervision.Record("practice_observation"); ok {
 		in.ObservationRecord = &rd
+	}
+	if rd, ok := pack.CaseSupervision.Record("agenda"); ok {
+		in.Agenda = &rd
 	}
 	if pack.SignOff != nil {
 		in.SignOff = *pack.SignOff

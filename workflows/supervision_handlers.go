@@ -26,6 +26,11 @@ type (
 		Dates     []policy.Date `json:"dates"`
 		Actor     string        `json:"actor"`
 	}
+	AgendaInput struct {
+		RequestID string      `json:"request_id"`
+		SessionOn policy.Date `json:"session_on"` // the booked session it is for
+		Actor     string      `json:"actor"`
+	}
 	CancellationInput struct {
 		RequestID   string      `json:"request_id"`
 		BookedOn    policy.Date `json:"booked_on"`
@@ -133,6 +138,7 @@ func (w *supervision) registerHandlers(ctx workflow.Context) error {
 		updateHandler{UpdateRecordSupervision, w.recordSession, w.validateSession},
 		updateHandler{UpdateBookSupervision, w.book, w.validateBooking},
 		updateHandler{UpdateCancelSupervision, w.cancel, w.validateCancellation},
+		updateHandler{UpdateShareAgenda, w.shareAgenda, w.validateAgenda},
 		updateHandler{UpdateRecordAbsence, w.recordAbsence, w.validateAbsence},
 		updateHandler{UpdateRecordReturn, w.recordReturn, w.validateReturn},
 		updateHandler{UpdateArrangeCover, w.arrangeCover, w.validateCover},
@@ -375,6 +381,50 @@ func (w *supervision) book(ctx workflow.Context, in BookingInput) (SupervisionCh
 		Due:    w.horizonDue(met, now),
 	})
 	return w.result(), nil
+}
+
+// validateAgenda: an agenda is for a session booked on a day, where the pack
+// asks for one (BF-REC-2).
+func (w *supervision) validateAgenda(ctx workflow.Context, in AgendaInput) error {
+	if err := w.check(ctx, in.RequestID, "", policy.Date{}); err != nil {
+		return err
+	}
+	if in.SessionOn.IsZero() {
+		return invalid("session_on", "is required")
+	}
+	if w.in.Agenda == nil {
+		return invalid("session_on", fmt.Sprintf("the %s pack asks for no agenda before a session", w.in.Pack.Authority))
+	}
+	if w.booking(in.SessionOn) == nil {
+		return invalid("session_on", fmt.Sprintf("no session is booked on %s", in.SessionOn))
+	}
+	return nil
+}
+
+// agendaDue is the last day to share a session's agenda: "at least 24 hours
+// before the session" read, kindest to the worker, as by the end of the day
+// before (the session's hour is not recorded).
+func agendaDue(session policy.Date) policy.Date { return session.AddDays(-1) }
+
+// shareAgenda records the agenda on its booking; shared late, it is kept
+// and flagged, never refused nor escalated.
+func (w *supervision) shareAgenda(ctx workflow.Context, in AgendaInput) (SupervisionChange, error) {
+	w.touch()
+	w.st.Requests[in.RequestID] = UpdateShareAgenda
+	b, now, due := w.booking(in.SessionOn), today(ctx), agendaDue(in.SessionOn)
+	b.AgendaShared, b.AgendaLate = now, now.After(due)
+	detail := map[string]any{"session_on": in.SessionOn.String(), "agenda_due": due.String(), "shared_on": now.String()}
+	var late *LateRecord
+	if b.AgendaLate {
+		late = &LateRecord{Due: due, Rule: w.in.Agenda.Rule}
+		detail["shared_late"] = true
+	}
+	w.record(ctx, "agenda:"+in.RequestID, activities.Event{
+		Actor: in.Actor, Action: "supervision.agenda_shared", RuleID: w.in.Agenda.Rule, Detail: detail,
+	})
+	ch := w.result()
+	ch.RecordedLate = late
+	return ch, nil
 }
 
 func (w *supervision) validateCancellation(ctx workflow.Context, in CancellationInput) error {

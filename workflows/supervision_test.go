@@ -1003,3 +1003,52 @@ func TestSupervisionContinueAsNewCarriesState(t *testing.T) {
 		t.Errorf("gap carried to the next record: %v", ev.Detail)
 	}
 }
+
+// BF-REC-2: "The practitioner shares the agenda with the supervisor at least
+// 24 hours before the session", read as by the end of the day before. An
+// agenda shared in time is recorded on its booking; one shared on the day is
+// kept and flagged late, never refused; none for an unbooked day, nor in a
+// pack that asks for no agenda.
+func TestAgendaSharedBeforeSessionBF_REC_2(t *testing.T) {
+	start := date(t, "2026-01-05")
+	in := supervisionInput(t, "bracknell-forest", "social_worker", start)
+	if in.Agenda == nil || in.Agenda.Rule != "BF-REC-2" {
+		t.Fatalf("Bracknell Forest's agenda: %+v", in.Agenda)
+	}
+	first, second := date(t, "2026-01-20"), date(t, "2026-01-27")
+	h, _ := newSupervisionHarness(t, start)
+	h.at(start.AddDays(1), func() {
+		h.update(UpdateBookSupervision, BookingInput{RequestID: "b1", Dates: []policy.Date{first, second}, Actor: "tm-1"}, h.ok("book"))
+		h.update(UpdateShareAgenda, AgendaInput{RequestID: "a0", SessionOn: first.AddDays(1)}, h.refused("unbooked", ErrInvalid, "session_on"))
+	})
+	h.at(first.AddDays(-1), func() {
+		h.update(UpdateShareAgenda, AgendaInput{RequestID: "a1", SessionOn: first}, h.ok("the day before"))
+	})
+	h.at(second, func() {
+		h.update(UpdateShareAgenda, AgendaInput{RequestID: "a2", SessionOn: second}, h.ok("on the day: kept"))
+	})
+	h.supLeave(second.AddDays(1))
+	h.runSupervision(in)
+	evs := h.actions("supervision.agenda_shared")
+	if len(evs) != 2 {
+		t.Fatalf("%d agendas recorded, want 2", len(evs))
+	}
+	for i, c := range []struct {
+		on   policy.Date
+		late bool
+	}{{first, false}, {second, true}} {
+		d := evs[i].Detail
+		if evs[i].RuleID != "BF-REC-2" || d["agenda_due"] != c.on.AddDays(-1).String() || (d["shared_late"] == true) != c.late {
+			t.Errorf("agenda for %s: %s %v, want due %s, late %v", c.on, evs[i].RuleID, d, c.on.AddDays(-1), c.late)
+		}
+	}
+
+	// Cumberland's pack asks for no agenda: refused, naming the field.
+	h2, _ := newSupervisionHarness(t, start)
+	h2.at(start.AddDays(1), func() {
+		h2.update(UpdateBookSupervision, BookingInput{RequestID: "b1", Dates: []policy.Date{first}}, h2.ok("book"))
+		h2.update(UpdateShareAgenda, AgendaInput{RequestID: "a1", SessionOn: first}, h2.refused("no agenda", ErrInvalid, "session_on"))
+	})
+	h2.supLeave(start.AddDays(2))
+	h2.runSupervision(supervisionInput(t, "cumberland", "social_worker", start))
+}
