@@ -419,7 +419,7 @@ func (w *supervision) shareAgenda(ctx workflow.Context, in AgendaInput) (Supervi
 		late = &LateRecord{Due: due, Rule: w.in.Agenda.Rule}
 		detail["shared_late"] = true
 	}
-	w.record(ctx, "agenda:"+in.RequestID, activities.Event{
+	w.record(ctx, "agenda:"+in.RequestID, decision.Event{
 		Actor: in.Actor, Action: "supervision.agenda_shared", RuleID: w.in.Agenda.Rule, Detail: detail,
 	})
 	ch := w.result()
