@@ -38,6 +38,11 @@ func TestEndToEndAllocationAboveMaximum(t *testing.T) {
 	for i := 1; i <= limit; i++ {
 		sys.expect("POST", "/api/v1/cases", alloc(fmt.Sprintf("case-%d", i)), 201, "")
 	}
+	// The check reads the caseload from the database, which each case's
+	// lifecycle writes just after the allocation is answered.
+	eventually(t, "every allocation written", func() bool {
+		return count(t, db, &models.Case{}, "worker_id = ? AND status = ?", "sw-1", models.CaseOpen) == int64(limit)
+	})
 	over := alloc("case-over")
 	out := sys.expect("POST", "/api/v1/cases", over, 422, "over_max_reason")
 	named := map[string]string{}
