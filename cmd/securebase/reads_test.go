@@ -32,10 +32,10 @@ func TestBenchDatasetThenReads(t *testing.T) {
 	if err != nil {
 		t.Fatalf("bench reads: %v\n%s", err, out)
 	}
-	if n := strings.Count(out, "\nverdict "); n != 5 {
-		t.Errorf("bench reads printed %d verdicts, want one per read path (5):\n%s", n, out)
+	if n := strings.Count(out, "\nverdict "); n != 7 {
+		t.Errorf("bench reads printed %d verdicts, want one per read path (7, the stored summary's two included):\n%s", n, out)
 	}
-	for _, want := range []string{"team due list (14 days)", "compliance report, all authorities", "EXPLAIN", "Index Cond"} {
+	for _, want := range []string{"team due list (14 days)", "compliance report, all authorities", "compliance summary, all authorities", "EXPLAIN", "Index Cond"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("bench reads output lacks %q:\n%s", want, out)
 		}
