@@ -16,7 +16,9 @@ import (
 // listed, never owed, and must not be counted. The year drives every
 // lifecycle the API drives: supervision and the ASYE with their records,
 // absences and cover, agreements signed and renewed, cases allocated,
-// transferred and closed, and the teams' duties.
+// transferred and closed, the teams' duties, and the duties the report
+// does not count: progress reviews, appraisals, practice observations and
+// their records, agendas.
 func TestSimulatedYearMatchesIndependentCount(t *testing.T) {
 	db, err := models.Open("", filepath.Join(t.TempDir(), "year.db"))
 	if err != nil {
