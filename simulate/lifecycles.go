@@ -104,6 +104,9 @@ func planSupervision(r *rand.Rand, b behaviour, pack *policy.Pack, p workflows.P
 			if lapse || !canAct(held, w, leave) {
 				break
 			}
+			if rebook == nil { // a rebooked session is booked already
+				pl.agenda(r, b, in, p, n, last, held)
+			}
 			every, _ := c.IntervalOn(p.Start, held, policy.Date{}, cal)
 			next := in.NonWorkingDay.Adjust(every.AddTo(held, cal), cal) // off a non-working day (X-WD-1)
 			pl.Actions = append(pl.Actions, action{Day: held, Hour: 14, Update: workflows.UpdateRecordSupervision,
@@ -119,6 +122,7 @@ func planSupervision(r *rand.Rand, b behaviour, pack *policy.Pack, p workflows.P
 			due, created, last = next, held, held
 		}
 	}
+	pl.reviews(r, b, in, p, w, leave, cal)
 	pl.leaves(leave, w)
 	return pl
 }

@@ -7,7 +7,8 @@
 // on time, late, or not at all (supervision lapses; a member of staff
 // leaves), cancels and rebooks sessions where the pack sets a rebooking
 // limit, records absences and cover, has agreements signed and renewed,
-// transfers and closes cases, holds the teams' duties, and sends the
+// transfers and closes cases, holds the teams' duties, progress reviews,
+// appraisals, practice observations and agendas, and sends the
 // updates and signals the API would send, on the simulated days. It reckons every due day itself from the pack (with the
 // policy package), keeps its own book of what it did, and never reads the
 // product's due items.

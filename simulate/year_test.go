@@ -16,7 +16,9 @@ import (
 // listed, never owed, and must not be counted. The year drives every
 // lifecycle the API drives: supervision and the ASYE with their records,
 // absences and cover, agreements signed and renewed, cases allocated,
-// transferred and closed, and the teams' duties.
+// transferred and closed, the teams' duties, and the duties the report
+// does not count: progress reviews, appraisals, practice observations and
+// their records, agendas.
 func TestSimulatedYearMatchesIndependentCount(t *testing.T) {
 	db, err := models.Open("", filepath.Join(t.TempDir(), "year.db"))
 	if err != nil {
@@ -64,6 +66,39 @@ func TestSimulatedYearMatchesIndependentCount(t *testing.T) {
 		}
 		if n == 0 {
 			t.Errorf("no %s in the year", act)
+		}
+	}
+	// The newer duties the report does not count (models.ComplianceDuties):
+	// Surrey's progress reviews and appraisals, Cumberland's practice
+	// observation records, Bracknell Forest's agendas, each on time and late.
+	for what, where := range map[string]string{
+		"progress review on time": "kind = 'progress_review' AND status = 'met' AND met_on <= due_on",
+		"progress review late":    "kind = 'progress_review' AND status = 'met' AND met_on > due_on",
+		"annual appraisal":        "kind = 'appraisal' AND status = 'met'",
+		"practice observation":    "kind = 'practice_observation' AND status = 'met'",
+	} {
+		var n int64
+		if err := db.Model(&models.DueItem{}).Where(where).Count(&n).Error; err != nil {
+			t.Fatal(err)
+		}
+		if n == 0 {
+			t.Errorf("no %s in the year", what)
+		}
+	}
+	for what, where := range map[string]string{
+		"observation recorded in time": "action = 'supervision.observation_recorded' AND rule_id <> '' AND detail LIKE '%record_due%' AND detail NOT LIKE '%recorded_late%'",
+		"observation recorded late":    "action = 'supervision.observation_recorded' AND detail LIKE '%\"recorded_late\":true%'",
+		"agenda shared in time":        "action = 'supervision.agenda_shared' AND detail NOT LIKE '%shared_late%'",
+		"agenda shared late":           "action = 'supervision.agenda_shared' AND detail LIKE '%\"shared_late\":true%'",
+		"progress review recorded":     "action = 'supervision.appraisal_recorded' AND detail LIKE '%\"kind\":\"progress\"%'",
+		"annual appraisal recorded":    "action = 'supervision.appraisal_recorded' AND detail LIKE '%\"kind\":\"annual\"%'",
+	} {
+		var n int64
+		if err := db.Model(&models.AuditEvent{}).Where(where).Count(&n).Error; err != nil {
+			t.Fatal(err)
+		}
+		if n == 0 {
+			t.Errorf("no %s in the year", what)
 		}
 	}
 	for _, kind := range []string{"agreement_signature", "agreement_renewal", "group_supervision_record", "team_brief", "team_caseload_review", "case_file_audit", "case_transfer_supervision"} {
