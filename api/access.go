@@ -155,6 +155,8 @@ var accessRules = map[string][]grant{
 	"POST /api/v1/teams/:team/duties/:duty/records": {admin, supervisor(ofTeam(func(c *gin.Context) string { return c.Param("team") }))},
 	// A supervisee's concern about their own supervision (concern.go): theirs alone.
 	"POST /api/v1/staff/:id/concerns": {supervisee(selfStaff)},
+	// An Academy group supervision attended (academy.go): the worker, their supervisor or an admin.
+	"POST /api/v1/staff/:id/academy-group-supervisions": agreementParties,
 
 	"GET /api/v1/staff/:id/agreement":             staffReads,
 	"POST /api/v1/staff/:id/agreement/terms":      supervisorOnly,

@@ -101,6 +101,7 @@ var docRoutes = []docRoute{
 	{method: "POST", path: "/api/v1/staff/:id/supervision/shifts", tag: "supervision", summary: "Record shifts worked", body: ShiftsRequest{}},
 	{method: "POST", path: "/api/v1/staff/:id/supervision/agenda", tag: "supervision", summary: "Share the agenda for a booked session", body: AgendaRequest{}},
 	{method: "POST", path: "/api/v1/staff/:id/supervision/observations", tag: "supervision", summary: "Record an observation of practice", body: ObservationRequest{}},
+	{method: "POST", path: "/api/v1/staff/:id/academy-group-supervisions", tag: "supervision", summary: "Record an Academy group supervision attended (shown, never due)", body: AcademyRequest{}},
 	{method: "POST", path: "/api/v1/staff/:id/supervision/appraisals", tag: "supervision", summary: "Record an appraisal", body: AppraisalRequest{}},
 	{method: "POST", path: "/api/v1/staff/:id/supervision/student-phase", tag: "supervision", summary: "Agree a student's placement phase", body: StudentPhaseRequest{}},
 	{method: "POST", path: "/api/v1/staff/:id/supervision/extra-sessions", tag: "supervision", summary: "Add extra sessions", body: ExtraSessionsRequest{}},

@@ -69,9 +69,10 @@ func (s *Server) Handler() http.Handler {
 	s.reportRoutes(v1)
 	s.delegationRoutes(v1)
 	s.importRoutes(v1)
-	s.teamDutyRoutes(v1)                                     // team_duty.go
-	v1.POST("/staff/:id/concerns", s.handle(s.raiseConcern)) // concern.go
-	s.dashboardRoutes(r)                                     // the browser pages (api/dashboard.go), behind the same login
+	s.teamDutyRoutes(v1)                                                        // team_duty.go
+	v1.POST("/staff/:id/concerns", s.handle(s.raiseConcern))                    // concern.go
+	v1.POST("/staff/:id/academy-group-supervisions", s.handle(s.recordAcademy)) // academy.go
+	s.dashboardRoutes(r)                                                        // the browser pages (api/dashboard.go), behind the same login
 	r.NoRoute(func(c *gin.Context) {
 		c.JSON(http.StatusNotFound, ErrorBody{Error: "no such endpoint: " + c.Request.Method + " " + c.Request.URL.Path})
 	})

@@ -172,6 +172,9 @@ func (p *Pack) EngineRules() map[string][]string {
 	if p.Concerns != nil {
 		use("concerns", p.Concerns.Rule)
 	}
+	if p.AcademyGroupSupervision != nil {
+		use("academy_group_supervision", p.AcademyGroupSupervision.Rule)
+	}
 	for _, r := range p.Rules {
 		if _, ok := EngineBehaviours[r.AppliedBy]; ok {
 			use("applied_by "+r.AppliedBy, r.ID)

@@ -242,28 +242,29 @@ func (p *Problem) Error() string {
 // packFile is the file's shape: a Pack whose dates decode with their line on
 // error, so one bad date does not hide the file's other problems.
 type packFile struct {
-	Authority           string               `yaml:"authority"`
-	Name                string               `yaml:"name"`
-	Version             string               `yaml:"version"`
-	EffectiveFrom       fileDate             `yaml:"effective_from"`
-	EffectiveTo         fileDate             `yaml:"effective_to"`
-	Source              Source               `yaml:"source"`
-	ClosureDays         []fileDate           `yaml:"closure_days"`
-	Rules               []Rule               `yaml:"rules"`
-	Escalation          Escalation           `yaml:"escalation"`
-	ASYE                ASYE                 `yaml:"asye"`
-	PersonalSupervision *PersonalSupervision `yaml:"personal_supervision"`
-	Agreement           *Agreement           `yaml:"agreement"`
-	SignOff             *SignOff             `yaml:"sign_off"`
-	CaseSupervision     *CaseSupervision     `yaml:"case_supervision"`
-	Caseload            *Caseload            `yaml:"caseload"`
-	Retention           *Retention           `yaml:"retention"`
-	Reminders           *Reminders           `yaml:"reminders"`
-	Delegation          *Delegation          `yaml:"delegation"`
-	MonthlyReport       *RuleRef             `yaml:"monthly_report"`
-	Transition          *Transition          `yaml:"transition"`
-	TeamDuties          *TeamDuties          `yaml:"team_duties"`
-	Concerns            *Concerns            `yaml:"concerns"`
+	Authority           string                   `yaml:"authority"`
+	Name                string                   `yaml:"name"`
+	Version             string                   `yaml:"version"`
+	EffectiveFrom       fileDate                 `yaml:"effective_from"`
+	EffectiveTo         fileDate                 `yaml:"effective_to"`
+	Source              Source                   `yaml:"source"`
+	ClosureDays         []fileDate               `yaml:"closure_days"`
+	Rules               []Rule                   `yaml:"rules"`
+	Escalation          Escalation               `yaml:"escalation"`
+	ASYE                ASYE                     `yaml:"asye"`
+	PersonalSupervision *PersonalSupervision     `yaml:"personal_supervision"`
+	Agreement           *Agreement               `yaml:"agreement"`
+	SignOff             *SignOff                 `yaml:"sign_off"`
+	CaseSupervision     *CaseSupervision         `yaml:"case_supervision"`
+	Caseload            *Caseload                `yaml:"caseload"`
+	Retention           *Retention               `yaml:"retention"`
+	Reminders           *Reminders               `yaml:"reminders"`
+	Delegation          *Delegation              `yaml:"delegation"`
+	MonthlyReport       *RuleRef                 `yaml:"monthly_report"`
+	Transition          *Transition              `yaml:"transition"`
+	TeamDuties          *TeamDuties              `yaml:"team_duties"`
+	Concerns            *Concerns                `yaml:"concerns"`
+	Academy             *AcademyGroupSupervision `yaml:"academy_group_supervision"`
 }
 
 type fileDate struct{ Date }
@@ -321,7 +322,7 @@ func (d *doc) read(data []byte) *Pack {
 		PersonalSupervision: f.PersonalSupervision, Agreement: f.Agreement, SignOff: f.SignOff,
 		CaseSupervision: f.CaseSupervision, Caseload: f.Caseload, Retention: f.Retention, Reminders: f.Reminders,
 		Delegation: f.Delegation, MonthlyReport: f.MonthlyReport, Transition: f.Transition,
-		TeamDuties: f.TeamDuties, Concerns: f.Concerns,
+		TeamDuties: f.TeamDuties, Concerns: f.Concerns, AcademyGroupSupervision: f.Academy,
 		File: d.file,
 	}
 	for _, c := range f.ClosureDays {

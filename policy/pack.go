@@ -84,6 +84,8 @@ type Pack struct {
 	// TeamDuties and Concerns: types and helpers in duties.go.
 	TeamDuties *TeamDuties `json:"team_duties,omitempty" yaml:"team_duties,omitempty"`
 	Concerns   *Concerns   `json:"concerns,omitempty" yaml:"concerns,omitempty"`
+	// AcademyGroupSupervision: academy.go.
+	AcademyGroupSupervision *AcademyGroupSupervision `json:"academy_group_supervision,omitempty" yaml:"academy_group_supervision,omitempty"`
 
 	// File is where the pack was read from, for messages.
 	File  string    `json:"-" yaml:"-"`

@@ -249,6 +249,7 @@ func (d *doc) validate(p *Pack) {
 	c.reminders()  // reminders.go
 	c.delegation() // delegation.go
 	c.teamDuties() // duties.go
+	c.academy()    // academy.go
 	if p.MonthlyReport != nil {
 		c.ref(pathOf("monthly_report", "rule"), p.MonthlyReport.Rule, false)
 	}

@@ -63,6 +63,8 @@ type ASYEState struct {
 	LastRecordID  string        `json:"last_record_id,omitempty"`
 	// ShortSessions are the latest sessions shorter than the usual length.
 	ShortSessions []ShortSessionFlag `json:"short_sessions,omitempty"`
+	// AcademyAttended counts the Academy group supervisions attended (C-ASYE-10: shown, never due).
+	AcademyAttended int `json:"academy_attended,omitempty"`
 	// Requests maps a processed request id to what it asked, so a request id
 	// is used once across updates and continue-as-new runs.
 	Requests map[string]string `json:"requests"`

@@ -36,6 +36,7 @@ func (w *asye) registerHandlers(ctx workflow.Context) error {
 		updateHandler{UpdateExtend, w.extend, w.validateExtend},
 		updateHandler{UpdateRecordOutcome, w.recordOutcome, w.validateOutcome},
 		updateHandler{UpdateChangeSupervisor, w.changeSupervisor, w.validateSupervisor},
+		updateHandler{UpdateRecordAcademyGroup, w.recordAcademy, w.validateAcademy},
 	)
 }
 

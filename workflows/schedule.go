@@ -24,7 +24,9 @@ type Schedule struct {
 	Cadence       string         `json:"cadence,omitempty"` // the interval in force today
 	CaseloadShare *ShareView     `json:"caseload_share,omitempty"`
 	PausedSince   policy.Date    `json:"paused_since"`
-	Items         []Item         `json:"items"`
+	// AcademyAttended: Academy group supervisions attended (shown, never due).
+	AcademyAttended int    `json:"academy_attended,omitempty"`
+	Items           []Item `json:"items"`
 }
 
 // ShareView is the caseload share in force today.
@@ -51,7 +53,7 @@ func (w *asye) schedule(now time.Time) Schedule {
 	s := Schedule{
 		StaffID: w.in.StaffID, Lifecycle: KindASYE, Pack: w.in.Pack, Programme: w.in.Rules.Programme,
 		Status: st.Status, Start: w.in.Start, End: w.end(), SupervisorID: st.SupervisorID,
-		Sessions: st.Sessions, LastSessionOn: st.LastSessionOn,
+		Sessions: st.Sessions, LastSessionOn: st.LastSessionOn, AcademyAttended: st.AcademyAttended,
 	}
 	if st.Pause != nil {
 		s.PausedSince = st.Pause.From

@@ -115,6 +115,9 @@ type SupervisionState struct {
 	// Requests maps a processed request id to what it asked, so a request id
 	// is used once across updates and continue-as-new runs.
 	Requests map[string]string `json:"requests"`
+	// AcademyAttended counts the Academy group supervisions attended (a
+	// student's, C-ASYE-10: shown, never due).
+	AcademyAttended int `json:"academy_attended,omitempty"`
 
 	// ShortSessions are the latest sessions shorter than the pack's usual
 	// length (guidance): recorded and flagged, never refused.

@@ -148,6 +148,7 @@ func (w *supervision) registerHandlers(ctx workflow.Context) error {
 		updateHandler{UpdateAgreeStudentPhase, w.agreeStudentPhase, w.validateStudentPhase},
 		updateHandler{UpdateAddExtraSessions, w.addExtraSessions, w.validateExtraSessions},
 		updateHandler{UpdateChangeSupervisor, w.changeSupervisor, w.validateSupervisor},
+		updateHandler{UpdateRecordAcademyGroup, w.recordAcademy, w.validateAcademy},
 	)
 }
 

@@ -14,7 +14,7 @@ func (w *supervision) schedule(now time.Time) Schedule {
 	s := Schedule{
 		StaffID: w.in.Person.StaffID, Lifecycle: KindSupervision, Pack: w.in.Pack,
 		Status: st.Status, Start: w.in.Person.Start, End: st.ClosedOn, SupervisorID: st.SupervisorID,
-		Sessions: st.Sessions, LastSessionOn: st.LastSessionOn, Items: []Item{},
+		Sessions: st.Sessions, LastSessionOn: st.LastSessionOn, AcademyAttended: st.AcademyAttended, Items: []Item{},
 	}
 	if w.finished() {
 		return s

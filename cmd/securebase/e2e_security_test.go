@@ -60,6 +60,7 @@ var securityPaths = map[string]string{
 	"POST /api/v1/staff/:id/supervision/shifts":         "/api/v1/staff/sw-1/supervision/shifts",
 	"POST /api/v1/staff/:id/supervision/agenda":         "/api/v1/staff/sw-1/supervision/agenda",
 	"POST /api/v1/staff/:id/supervision/observations":   "/api/v1/staff/sw-1/supervision/observations",
+	"POST /api/v1/staff/:id/academy-group-supervisions": "/api/v1/staff/sw-1/academy-group-supervisions",
 	"POST /api/v1/staff/:id/supervision/appraisals":     "/api/v1/staff/sw-1/supervision/appraisals",
 	"POST /api/v1/staff/:id/supervision/student-phase":  "/api/v1/staff/sw-1/supervision/student-phase",
 	"POST /api/v1/staff/:id/supervision/extra-sessions": "/api/v1/staff/sw-1/supervision/extra-sessions",
