@@ -90,21 +90,26 @@ func SummariseDueItemChange(tx *gorm.DB, before, after *DueItem) error {
 	return addToCell(tx, to, 1)
 }
 
+// set puts n in the row's count for a cell's column.
+func (s *ComplianceSummary) set(column string, n int) {
+	switch column {
+	case "on_time":
+		s.OnTime = n
+	case "late":
+		s.Late = n
+	case "missed":
+		s.Missed = n
+	default:
+		s.Open = n
+	}
+}
+
 func addToCell(tx *gorm.DB, c summaryCell, n int) error {
 	if c.column == "" {
 		return nil
 	}
 	row := ComplianceSummary{Authority: c.authority, Month: c.month, Team: c.team, Duty: c.duty, DueOn: c.dueOn}
-	switch c.column {
-	case "on_time":
-		row.OnTime = n
-	case "late":
-		row.Late = n
-	case "missed":
-		row.Missed = n
-	default:
-		row.Open = n
-	}
+	row.set(c.column, n)
 	add := clause.Assignments(map[string]any{c.column: gorm.Expr("compliance_summary." + c.column + " + excluded." + c.column)})
 	err := tx.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "authority"}, {Name: "month"}, {Name: "team"}, {Name: "duty"}, {Name: "due_on"}}, DoUpdates: add}).
 		Create(&row).Error
@@ -171,16 +176,7 @@ func RebuildComplianceSummary(ctx context.Context, db *gorm.DB) error {
 				byKey[k] = s
 				out = append(out, s)
 			}
-			switch c.column {
-			case "on_time":
-				s.OnTime = n
-			case "late":
-				s.Late = n
-			case "missed":
-				s.Missed = n
-			default:
-				s.Open = n
-			}
+			s.set(c.column, n)
 		}
 		if len(out) == 0 {
 			return nil
